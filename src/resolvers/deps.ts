@@ -1,0 +1,13 @@
+import type { Config } from "../config.ts";
+import type { Db, Sql } from "../db/connection.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { Logger } from "../logger.ts";
+
+/** What every service function needs; built once at start-up and passed down. */
+export type Deps = {
+  config: Config;
+  db: Db;
+  sql: Sql;
+  bus: EventBus;
+  log: Logger;
+};

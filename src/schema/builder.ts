@@ -1,0 +1,49 @@
+import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
+import { GraphQLError } from "graphql";
+import type { Context } from "./context.ts";
+
+export type Limits = { depth: number; complexity: number; breadth: number };
+
+export const builder = new SchemaBuilder<{
+  Context: Context & { limits: Limits };
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+    DateTime: { Input: Date; Output: Date | string };
+  };
+  DefaultInputFieldRequiredness: true;
+}>({
+  plugins: [ComplexityPlugin],
+  defaultInputFieldRequiredness: true,
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ctx.limits,
+    complexityError: (kind, result) => {
+      const key = String(kind).toLowerCase() as "depth" | "breadth" | "complexity";
+      const max = {
+        depth: result.maxDepth,
+        breadth: result.maxBreadth,
+        complexity: result.maxComplexity,
+      }[key];
+      return new GraphQLError(`query ${key} ${result[key]} is over the limit of ${max}`, {
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+builder.scalarType("DateTime", {
+  description: "An ISO-8601 timestamp in UTC",
+  serialize: (value) => (value instanceof Date ? value : new Date(value)).toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === "string" ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime()))
+      throw new GraphQLError("DateTime must be an ISO-8601 string");
+    return date;
+  },
+});

@@ -1,0 +1,40 @@
+import type { ObjectRef } from "@pothos/core";
+import type { Page } from "../resolvers/pagination.ts";
+import { builder } from "./builder.ts";
+
+type Types = typeof builder.$inferSchemaTypes;
+
+const PageInfo = builder
+  .objectRef<{ hasNextPage: boolean; endCursor: string | null }>("PageInfo")
+  .implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean("hasNextPage"),
+      endCursor: t.exposeString("endCursor", { nullable: true }),
+    }),
+  });
+
+/** `<Name>Connection { edges { cursor node } pageInfo totalCount }` for one node type. */
+export function connectionOf<T>(name: string, node: ObjectRef<Types, T>) {
+  const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
+    fields: (t) => ({
+      cursor: t.exposeString("cursor"),
+      node: t.expose("node", { type: node }),
+    }),
+  });
+  return builder.objectRef<Page<T>>(`${name}Connection`).implement({
+    fields: (t) => ({
+      edges: t.field({ type: [Edge], resolve: (page) => page.items }),
+      pageInfo: t.field({
+        type: PageInfo,
+        resolve: (page) => ({ hasNextPage: page.hasNextPage, endCursor: page.endCursor }),
+      }),
+      totalCount: t.exposeInt("totalCount"),
+    }),
+  });
+}
+
+/** List fields cost their page size, so `first: 500` with deep selections hits the limit. */
+export const listComplexity = (args: { first?: number | null }) => ({
+  field: 1,
+  multiplier: Math.max(1, Math.min(args.first ?? 50, 500)),
+});

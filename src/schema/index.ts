@@ -1,0 +1,7 @@
+import { builder } from "./builder.ts";
+import "./scripts.ts";
+import "./sshkeys.ts";
+import "./sites.ts";
+import "./localnodes.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });

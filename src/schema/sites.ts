@@ -1,0 +1,54 @@
+import type { SiteRow } from "../db/schema.ts";
+import { getSite, listSites, rotateEnrollmentToken, upsertSite } from "../resolvers/sites.ts";
+import { builder } from "./builder.ts";
+import { connectionOf, listComplexity } from "./connection.ts";
+
+const Site = builder.objectRef<SiteRow>("Site").implement({
+  description:
+    "A site (the seed's artifactId tag). Hosts register with POST /api/localnodes: freely when openEnrollment is true, otherwise with token=<enrollmentToken>.",
+  fields: (t) => ({
+    artifactId: t.exposeString("artifactId"),
+    openEnrollment: t.exposeBoolean("openEnrollment"),
+    enrollmentToken: t.exposeString("enrollmentToken"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+const SiteConnection = connectionOf("Site", Site);
+
+const UpsertSiteInput = builder.inputType("UpsertSiteInput", {
+  fields: (t) => ({
+    artifactId: t.string(),
+    openEnrollment: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+const RotateEnrollmentTokenInput = builder.inputType("RotateEnrollmentTokenInput", {
+  fields: (t) => ({ artifactId: t.string() }),
+});
+
+builder.queryFields((t) => ({
+  sites: t.field({
+    type: SiteConnection,
+    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    complexity: listComplexity,
+    resolve: (_root, args, ctx) => listSites(ctx.deps, args),
+  }),
+  site: t.field({
+    type: Site,
+    args: { artifactId: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => getSite(ctx.deps, args.artifactId),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  upsertSite: t.field({
+    type: Site,
+    args: { input: t.arg({ type: UpsertSiteInput, required: true }) },
+    resolve: (_root, { input }, ctx) => upsertSite(ctx.deps, input),
+  }),
+  rotateEnrollmentToken: t.field({
+    type: Site,
+    args: { input: t.arg({ type: RotateEnrollmentTokenInput, required: true }) },
+    resolve: (_root, { input }, ctx) => rotateEnrollmentToken(ctx.deps, input),
+  }),
+}));
