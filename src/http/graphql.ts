@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { OperatorAuth } from "../auth/operator-tokens.ts";
@@ -29,27 +30,33 @@ const unauthenticatedError = () =>
     extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
   });
 
+// Checked by name, not instanceof: a test runner may load graphql's ESM and CJS builds side by side.
+const isGraphQLError = (e: unknown): e is GraphQLError =>
+  e instanceof Error && e.name === "GraphQLError";
+
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (isGraphQLError(current) && current.originalError) current = current.originalError;
+  return current;
+}
+
 /** Parse and validation failures are the client's mistake: report them as BAD_USER_INPUT. */
 function useBadUserInputCodes(): Plugin {
-  const recode = (e: Error) =>
-    e instanceof GraphQLError
-      ? new GraphQLError(e.message, {
-          nodes: e.nodes,
-          source: e.source,
-          positions: e.positions,
-          extensions: { ...e.extensions, code: "BAD_USER_INPUT" },
-        })
-      : e;
+  // Yoga tags these GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED in place; ours is the API's code.
+  const recode = (error: unknown) => {
+    if (isGraphQLError(error))
+      (error.extensions as Record<string, unknown>).code = "BAD_USER_INPUT";
+  };
   return {
     onValidate:
       () =>
-      ({ valid, result, setResult }) => {
-        if (!valid) setResult(result.map(recode));
+      ({ valid, result }) => {
+        if (!valid) result.forEach(recode);
       },
     onParse:
       () =>
-      ({ result, replaceParseResult }) => {
-        if (result instanceof GraphQLError) replaceParseResult(recode(result));
+      ({ result }) => {
+        recode(result);
       },
   };
 }
@@ -59,7 +66,7 @@ export function createGraphql(
   auth: OperatorAuth,
 ): YogaServerInstance<ServerContext, GraphqlContext> {
   const limits: Limits = {
-    depth: deps.config.graphqlMaxDepth,
+    depth: deps.config.graphqlMaxDepth + 1,
     complexity: deps.config.graphqlMaxComplexity,
     breadth: 200,
   };
@@ -99,30 +106,41 @@ export function createGraphql(
         limits,
       };
     },
-    plugins: [useBadUserInputCodes()],
+    plugins: [
+      // A validation rule, so it also bounds introspection queries, before anything executes.
+      maxDepthPlugin({
+        n: deps.config.graphqlMaxDepth,
+        ignoreIntrospection: false,
+        flattenFragments: true,
+        exposeLimits: true,
+        // Reported as a validation error (BAD_USER_INPUT) instead of thrown out of validation.
+        propagateOnRejection: false,
+        onReject: [
+          (context, error) =>
+            context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ""))),
+        ],
+      }),
+      useBadUserInputCodes(),
+    ],
     maskedErrors: {
       maskError(error) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        // Errors we raised deliberately as GraphQL errors (auth, limits) already speak to the client.
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
-          return original instanceof GraphQLError ? original : error;
-        }
-        if (original instanceof DomainError && error instanceof GraphQLError) {
+        const original = rootCause(error);
+        if (original instanceof DomainError) {
+          const at = error as Partial<GraphQLError>;
           return new GraphQLError(original.message, {
-            nodes: error.nodes,
-            path: error.path,
+            nodes: at.nodes,
+            path: at.path,
             extensions: { code: original.code },
           });
         }
+        // Errors raised deliberately as GraphQL errors (auth, limits, validation) already speak to the client.
+        if (isGraphQLError(original)) return original;
         const scope = requestScope.getStore();
         (scope?.log ?? deps.log).error({ err: original }, "unexpected error in GraphQL operation");
+        const at = isGraphQLError(error) ? error : undefined;
         return new GraphQLError(
           `internal error; quote request id ${scope?.requestId ?? "unknown"} when reporting it`,
-          {
-            nodes: error instanceof GraphQLError ? error.nodes : undefined,
-            path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: "INTERNAL" },
-          },
+          { nodes: at?.nodes, path: at?.path, extensions: { code: "INTERNAL" } },
         );
       },
     },

@@ -23,7 +23,12 @@ export function connectionOf<T>(name: string, node: ObjectRef<Types, T>) {
   });
   return builder.objectRef<Page<T>>(`${name}Connection`).implement({
     fields: (t) => ({
-      edges: t.field({ type: [Edge], resolve: (page) => page.items }),
+      // The page size is already the connection field's multiplier; do not count it twice.
+      edges: t.field({
+        type: [Edge],
+        complexity: { field: 0, multiplier: 1 },
+        resolve: (page) => page.items,
+      }),
       pageInfo: t.field({
         type: PageInfo,
         resolve: (page) => ({ hasNextPage: page.hasNextPage, endCursor: page.endCursor }),

@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export type TestServer = RunningServer & {
+  token: string;
+  database: TestDatabase;
+  /** Every log line the server wrote, for asserting what reaches logs. */
+  logs: string[];
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<GqlResult<T>>;
+};
+
+export type GqlResult<T> = {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
+};
+
+/** The real `serve` code path on port 0 against a fresh database of the machine's PostgreSQL. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), "provisioner-test-"));
+  const token = `test-${randomBytes(16).toString("hex")}`;
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: token,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const server = await startServer(config, createLogger(config.logLevel, sink));
+  return {
+    ...server,
+    token,
+    database,
+    logs,
+    async gql<T>(query: string, variables?: Record<string, unknown>, auth: string | null = token) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (auth !== null) headers.authorization = `Bearer ${auth}`;
+      const res = await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as Omit<GqlResult<T>, "status">;
+      return { status: res.status, ...body };
+    },
+    async stop() {
+      await server.stop();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
