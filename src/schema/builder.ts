@@ -12,7 +12,9 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
   };
   DefaultInputFieldRequiredness: true;
+  DefaultFieldNullability: false;
 }>({
+  defaultFieldNullability: false,
   plugins: [ComplexityPlugin],
   defaultInputFieldRequiredness: true,
   complexity: {

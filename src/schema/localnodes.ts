@@ -47,6 +47,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => listLocalnodes(ctx.deps, args),
   }),
   localnode: t.field({
+    nullable: true,
     type: Localnode,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => getLocalnode(ctx.deps, args.id),

@@ -59,6 +59,7 @@ for (const kind of scriptKinds) {
       resolve: (_root, args, ctx) => listScripts(ctx.deps, kind, args),
     }),
     [lower]: t.field({
+      nullable: true,
       type: Script,
       args: { id: t.arg.id({ required: true }) },
       resolve: (_root, args, ctx) => getScript(ctx.deps, kind, args.id),

@@ -34,6 +34,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => listSites(ctx.deps, args),
   }),
   site: t.field({
+    nullable: true,
     type: Site,
     args: { artifactId: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => getSite(ctx.deps, args.artifactId),

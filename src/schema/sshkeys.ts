@@ -61,6 +61,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => listSshKeys(ctx.deps, args),
   }),
   sshkey: t.field({
+    nullable: true,
     type: SshKey,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => getSshKey(ctx.deps, args.id),
