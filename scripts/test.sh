@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to the whole suite: set-up, type check,
+# lint, then every test against real PostgreSQL, processes and files.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+bash scripts/ensure-postgres.sh
+
+npm run --silent typecheck
+npm run --silent lint
+
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json || status=$?
+node_modules/.bin/node -e '
+  const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' || true
+exit "$status"
