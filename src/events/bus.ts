@@ -1,10 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter, on } from "node:events";
 import type { Sql } from "../db/connection.ts";
 import type { Logger } from "../logger.ts";
 
-const CHANNEL = "provisioner_events";
+export const EVENTS_CHANNEL = "provisioner_events";
 // PostgreSQL caps a NOTIFY payload at 8000 bytes; events carry ids and small rows only.
 const MAX_PAYLOAD = 7900;
+
+/** The wire format of one event, for SQL that announces its own change (see registerLocalnode). */
+export type EventMessage = { topic: string; data: unknown };
 
 export type EventBus = {
   /** Delivered to every server process connected to the same database. */
@@ -18,9 +22,13 @@ export type EventBus = {
 export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  const listener = await sql.listen(CHANNEL, (payload) => {
+  // Our own events are delivered locally at once (so a cache is invalidated
+  // before the mutation returns) and skipped when PostgreSQL echoes them back.
+  const origin = randomUUID();
+  const listener = await sql.listen(EVENTS_CHANNEL, (payload) => {
     try {
-      const message = JSON.parse(payload) as { topic?: unknown; data?: unknown };
+      const message = JSON.parse(payload) as { topic?: unknown; data?: unknown; origin?: unknown };
+      if (message.origin === origin) return;
       if (typeof message.topic === "string") emitter.emit(message.topic, message.data);
     } catch (error) {
       log.warn({ err: error }, "ignoring malformed event");
@@ -28,9 +36,10 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
   });
   return {
     async publish(topic, data) {
-      const payload = JSON.stringify({ topic, data });
+      const payload = JSON.stringify({ topic, data, origin });
       if (payload.length > MAX_PAYLOAD) throw new Error(`event ${topic} is too large to publish`);
-      await sql.notify(CHANNEL, payload);
+      emitter.emit(topic, JSON.parse(JSON.stringify(data)));
+      await sql.notify(EVENTS_CHANNEL, payload);
     },
     subscribe<T>(topic: string, signal?: AbortSignal) {
       const iterator = on(emitter, topic, { signal });

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { OperatorAuth } from "../auth/operator-tokens.ts";
+import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
-import { ScriptTextCache } from "../resolvers/script-text-cache.ts";
 import { PayloadTooLargeError, readBody } from "./body.ts";
 import { createBootRoutes } from "./boot-routes.ts";
 import { createGraphql } from "./graphql.ts";
@@ -23,8 +23,8 @@ export type App = {
 
 export function buildApp(deps: Deps, auth: OperatorAuth): App {
   const metrics = createMetrics();
-  const cache = new ScriptTextCache(deps, deps.bus);
-  const boot = createBootRoutes(deps, cache, metrics);
+  const lookups = createBootLookups(deps);
+  const boot = createBootRoutes(deps, lookups, metrics);
   const yoga = createGraphql(deps, auth);
 
   async function graphql(
@@ -83,16 +83,22 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
-    const log = deps.log.child({ requestId });
     res.setHeader("x-request-id", requestId);
-    requestScope.run({ requestId, log }, () => {
+    // The child logger is made only when something is logged: not on the hot path.
+    const scope = {
+      requestId,
+      get log() {
+        return deps.log.child({ requestId });
+      },
+    };
+    requestScope.run(scope, () => {
       route(req, res, requestId)
         .catch((error: unknown) => {
           if (error instanceof PayloadTooLargeError) {
             if (!res.headersSent) replyText(res, 413, error.message);
             return "too-large";
           }
-          log.error(
+          scope.log.error(
             { err: error, method: req.method, path: req.url?.slice(0, 200) },
             "request failed",
           );
@@ -126,7 +132,7 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
       });
     },
     async stop() {
-      cache.close();
+      lookups.close();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

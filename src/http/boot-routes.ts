@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError } from "../domain/errors.ts";
 import { parseId } from "../domain/validation.ts";
+import type { BootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import { parseRegistration, registerLocalnode } from "../resolvers/localnodes.ts";
-import type { ScriptTextCache } from "../resolvers/script-text-cache.ts";
 import { isScriptKind } from "../resolvers/scripts.ts";
 import { checkEnrollment } from "../resolvers/sites.ts";
 import { getSshKey } from "../resolvers/sshkeys.ts";
@@ -57,28 +57,28 @@ async function registrationInput(
 }
 
 /** The plain-text endpoints booting hosts use; URLs follow the seed so old scripts keep working. */
-export function createBootRoutes(deps: Deps, cache: ScriptTextCache, metrics: Metrics): BootRoutes {
+export function createBootRoutes(deps: Deps, lookups: BootLookups, metrics: Metrics): BootRoutes {
   async function getText(res: ServerResponse, plural: string, rawId: string): Promise<void> {
     const id = parseId(rawId);
-    let text: string | null;
-    if (isScriptKind(plural)) text = await cache.get(plural, id);
-    else text = (await getSshKey(deps, id)).text;
-    if (text === null)
+    const body = isScriptKind(plural)
+      ? await lookups.scriptBody(plural, id)
+      : Buffer.from((await getSshKey(deps, id)).text);
+    if (body === undefined)
       throw new DomainError("NOT_FOUND", `${plural.slice(0, -1)} ${id} does not exist`);
     res.writeHead(200, {
       "content-type": "text/plain; charset=utf-8",
-      "content-length": Buffer.byteLength(text),
+      "content-length": body.length,
       // Scripts are edited without rebuilding anything; hosts must always see the current text.
       "cache-control": "no-store",
     });
-    res.end(text);
+    res.end(body);
   }
 
   async function register(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const input = await registrationInput(req, url, deps.config.bodyLimitBytes);
     const registration = parseRegistration(input);
     const token = typeof input.token === "string" ? input.token : undefined;
-    await checkEnrollment(deps, registration.artifactId, token);
+    checkEnrollment(await lookups.site(registration.artifactId), registration.artifactId, token);
     const node = await registerLocalnode(deps, registration);
     metrics.registrations.inc();
     replyJson(res, 200, node);

@@ -6,6 +6,9 @@ import { parseArtifactId, parseBooleanFlag } from "../domain/validation.ts";
 import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
+export const SITE_CHANGED = "site.changed";
+export type SiteChanged = { artifactId: string };
+
 const newEnrollmentToken = () => randomBytes(24).toString("base64url");
 
 export async function listSites(deps: Deps, args: PageArgs): Promise<Page<SiteRow>> {
@@ -57,6 +60,7 @@ export async function rotateEnrollmentToken(
     .where(eq(sites.artifactId, artifactId))
     .returning();
   if (!row) throw notFound(`site ${artifactId} does not exist`);
+  await deps.bus.publish(SITE_CHANGED, { artifactId } satisfies SiteChanged);
   return row;
 }
 
@@ -70,12 +74,11 @@ function sameSecret(a: string, b: string): boolean {
  * The enrollment rule for hosts that call home: an open site admits anyone,
  * any other site needs its enrollment token.
  */
-export async function checkEnrollment(
-  deps: Pick<Deps, "db">,
+export function checkEnrollment(
+  site: SiteRow | undefined,
   artifactId: string,
   token: string | undefined,
-): Promise<void> {
-  const site = await findSite(deps, artifactId);
+): void {
   if (site?.openEnrollment) return;
   if (!site) {
     throw unauthenticated(
