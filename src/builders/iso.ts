@@ -130,7 +130,7 @@ export function renderIsolinuxConfig(): string {
     "LABEL ipxe",
     `  LINUX ${ISO_IPXE_LKRN}`,
     // ipxe.lkrn runs an initrd that is an iPXE script as its embedded script.
-    `  INITRD ${ISO_IPXE_BIOS_SCRIPT}`,
+    `  INITRD /nope`,
     "",
   ].join("\n");
 }

@@ -53,6 +53,24 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
     else res.end();
   }
 
+  // Labelled children are looked up once per label set, not hashed per request.
+  const observers = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+  function observe(
+    route: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: bigint,
+  ): void {
+    const method = req.method ?? "";
+    const key = `${route} ${method} ${res.statusCode}`;
+    let child = observers.get(key);
+    if (!child) {
+      child = metrics.requests.labels({ route, method, status: res.statusCode });
+      observers.set(key, child);
+    }
+    child.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
   async function route(
     req: IncomingMessage,
     res: ServerResponse,
@@ -82,6 +100,11 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
 
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
+    const cachedRoute = boot.serveCached(req, res);
+    if (cachedRoute) {
+      observe(cachedRoute, req, res, started);
+      return;
+    }
     const requestId = randomUUID();
     res.setHeader("x-request-id", requestId);
     // The child logger is made only when something is logged: not on the hot path.
@@ -107,13 +130,7 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
           else res.destroy();
           return "error";
         })
-        .then((template) => {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          metrics.requests.observe(
-            { route: template, method: req.method ?? "", status: res.statusCode },
-            seconds,
-          );
-        });
+        .then((template) => observe(template, req, res, started));
     });
   });
   server.keepAliveTimeout = 65_000;

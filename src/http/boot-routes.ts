@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ScriptKind } from "../db/schema.ts";
 import { DomainError } from "../domain/errors.ts";
 import { parseId } from "../domain/validation.ts";
 import type { BootLookups } from "../resolvers/boot-lookups.ts";
@@ -12,6 +13,12 @@ import type { Metrics } from "./metrics.ts";
 import { replyJson, replyText } from "./reply.ts";
 
 export type BootRoutes = {
+  /**
+   * Answers GET /api/<script kind>/<id> synchronously when the text is in
+   * memory: the request a boot storm repeats. Returns the route template when
+   * it answered, undefined to fall through to the full handler.
+   */
+  serveCached(req: IncomingMessage, res: ServerResponse): string | undefined;
   /** Answers /api/… requests; returns the route template for metrics. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string>;
 };
@@ -23,6 +30,19 @@ const STATUS: Record<DomainError["code"], number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
 };
+
+const CACHED_SCRIPT_URL =
+  /^\/api\/(mainscripts|subscripts|kickstarts|prebootscripts|postbootscripts)\/([1-9][0-9]{0,8})$/;
+
+function writeScript(res: ServerResponse, body: Buffer): void {
+  res.writeHead(200, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": body.length,
+    // Scripts are edited without rebuilding anything; hosts must always see the current text.
+    "cache-control": "no-store",
+  });
+  res.end(body);
+}
 
 const REGISTRATION_FIELDS = new Set(["ip", "artifactId", "pingable", "token"]);
 
@@ -65,13 +85,7 @@ export function createBootRoutes(deps: Deps, lookups: BootLookups, metrics: Metr
       : Buffer.from((await getSshKey(deps, id)).text);
     if (body === undefined)
       throw new DomainError("NOT_FOUND", `${plural.slice(0, -1)} ${id} does not exist`);
-    res.writeHead(200, {
-      "content-type": "text/plain; charset=utf-8",
-      "content-length": body.length,
-      // Scripts are edited without rebuilding anything; hosts must always see the current text.
-      "cache-control": "no-store",
-    });
-    res.end(body);
+    writeScript(res, body);
   }
 
   async function register(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -85,6 +99,16 @@ export function createBootRoutes(deps: Deps, lookups: BootLookups, metrics: Metr
   }
 
   return {
+    serveCached(req, res) {
+      if (req.method !== "GET") return undefined;
+      const match = CACHED_SCRIPT_URL.exec(req.url ?? "");
+      if (!match) return undefined;
+      const kind = match[1] as ScriptKind;
+      const body = lookups.cachedScriptBody(kind, Number(match[2]));
+      if (!body) return undefined;
+      writeScript(res, body);
+      return `/api/${kind}/:id`;
+    },
     async handle(req, res, url) {
       const parts = url.pathname.split("/").filter(Boolean); // ["api", plural, id?]
       const plural = parts[1] ?? "";

@@ -8,6 +8,7 @@ import { findSite, SITE_CHANGED, type SiteChanged } from "./sites.ts";
 export type BootLookups = {
   /** UTF-8 bytes, encoded once per change rather than once per request. */
   scriptBody(kind: ScriptKind, id: number): Promise<Buffer | undefined>;
+  cachedScriptBody(kind: ScriptKind, id: number): Buffer | undefined;
   site(artifactId: string): Promise<SiteRow | undefined>;
   close(): void;
 };
@@ -36,6 +37,7 @@ export function createBootLookups(deps: Pick<Deps, "db" | "bus">): BootLookups {
           .where(eq(table.id, id));
         return row ? Buffer.from(row.text) : undefined;
       }),
+    cachedScriptBody: (kind, id) => scripts.peek(`${kind}/${id}`),
     site: (artifactId) => sites.get(artifactId, () => findSite(deps, artifactId)),
     close() {
       scripts.close();

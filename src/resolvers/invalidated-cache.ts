@@ -17,6 +17,11 @@ export class InvalidatedCache<T> {
     this.unsubscribe = bus.onLocal(topic, (event) => this.invalidate(keyOf(event)));
   }
 
+  /** The cached value without loading: lets a hot path answer without awaiting. */
+  peek(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
   async get(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return cached;
