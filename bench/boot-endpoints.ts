@@ -20,7 +20,17 @@ const children: ResultPromise[] = [];
 type Wrk = { rps: number; p50: number; p99: number; errors: number };
 
 async function wrk(url: string, extra: string[] = []): Promise<Wrk> {
-  const { stdout } = await execa("taskset", ["-c", "1", "wrk", "-t1", "-c32", `-d${seconds}s`, "--latency", ...extra, url]);
+  const { stdout } = await execa("taskset", [
+    "-c",
+    "1",
+    "wrk",
+    "-t1",
+    "-c32",
+    `-d${seconds}s`,
+    "--latency",
+    ...extra,
+    url,
+  ]);
   const ms = (label: string) => {
     const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
     if (!m?.[1]) return Number.NaN;
@@ -28,13 +38,25 @@ async function wrk(url: string, extra: string[] = []): Promise<Wrk> {
     return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), p50: ms("50%"), p99: ms("99%"), errors: Number(errors ?? 0) };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]),
+    p50: ms("50%"),
+    p99: ms("99%"),
+    errors: Number(errors ?? 0),
+  };
 }
 
 async function serve(dataDir: string, port: number): Promise<{ ms: number; child: ResultPromise }> {
   const started = performance.now();
   const child = execa("taskset", ["-c", "0", process.execPath, bin, "serve"], {
-    env: { DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", DATABASE_URL: "", ADMIN_TOKEN: "bench-token-0123456789" },
+    env: {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+      ADMIN_TOKEN: "bench-token-0123456789",
+    },
     reject: false,
   });
   children.push(child);
@@ -65,10 +87,23 @@ async function main() {
     const warm = await serve(dataDir, port);
     const base = `http://127.0.0.1:${port}`;
     const gql = async (query: string) =>
-      (await (await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer bench-token-0123456789" }, body: JSON.stringify({ query }) })).json()) as { data: { createMainscript: { id: string } } };
+      (await (
+        await fetch(`${base}/graphql`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: "Bearer bench-token-0123456789",
+          },
+          body: JSON.stringify({ query }),
+        })
+      ).json()) as { data: { createMainscript: { id: string } } };
     const script = `#!ipxe\ndhcp\nchain http://10.0.2.2:8080/api/subscripts/1?mac=\${net0/mac}\n${"# padding to a typical menu size\n".repeat(20)}`;
-    const created = await gql(`mutation { createMainscript(input: { text: ${JSON.stringify(script)} }) { id } }`);
-    await gql(`mutation { upsertSite(input: { artifactId: "bench.example", openEnrollment: true }) { artifactId } }`);
+    const created = await gql(
+      `mutation { createMainscript(input: { text: ${JSON.stringify(script)} }) { id } }`,
+    );
+    await gql(
+      `mutation { upsertSite(input: { artifactId: "bench.example", openEnrollment: true }) { artifactId } }`,
+    );
 
     const www = path.join(dir, "www/api/mainscripts");
     await mkdir(www, { recursive: true });
@@ -78,7 +113,9 @@ async function main() {
       nginxConf,
       `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  default_type text/plain;\n  server { listen 127.0.0.1:18481; root ${dir}/www; }\n}\n`,
     );
-    const nginx = execa("taskset", ["-c", "0", "nginx", "-c", nginxConf, "-p", dir], { reject: false });
+    const nginx = execa("taskset", ["-c", "0", "nginx", "-c", nginxConf, "-p", dir], {
+      reject: false,
+    });
     children.push(nginx);
     await new Promise((r) => setTimeout(r, 500));
 
@@ -88,8 +125,15 @@ async function main() {
 
     const nginxGet = await wrk(`http://127.0.0.1:18481${path1}`);
     const oursGet = await wrk(`${base}${path1}`);
-    const register = await wrk(`${base}/api/localnodes`, ["-s", path.join(root, "bench/register.lua")]);
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${warm.child.pid}/status`, "utf8").catch(() => ""))?.[1] ?? 0);
+    const register = await wrk(`${base}/api/localnodes`, [
+      "-s",
+      path.join(root, "bench/register.lua"),
+    ]);
+    const rss = Number(
+      /VmRSS:\s+(\d+)/.exec(
+        await readFile(`/proc/${warm.child.pid}/status`, "utf8").catch(() => ""),
+      )?.[1] ?? 0,
+    );
     nginx.kill("SIGTERM");
     await stop(warm.child);
 

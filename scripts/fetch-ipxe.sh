@@ -8,7 +8,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${IPXE_VENDOR_DIR:-$root/vendor/ipxe}"
 suite="${IPXE_SUITE:-trixie}"
-mirror="${IPXE_MIRROR:-http://deb.debian.org/debian}"
+# The Debian archive this machine already uses (first "…/debian" URI in its apt sources).
+system_mirror() {
+  {
+    grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}' || true
+    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' || true
+  } | grep -E '/debian/?$' | head -n 1
+}
+mirror="${IPXE_MIRROR:-$(system_mirror)}"
+[[ -n "$mirror" ]] || { echo "fetch-ipxe: no Debian archive in the apt sources; set IPXE_MIRROR" >&2; exit 1; }
 keyring="/usr/share/keyrings/debian-archive-keyring.gpg"
 required=(ipxe-amd64.efi ipxe-arm64.efi snponly.efi undionly.kpxe ipxe.lkrn ipxe.pxe)
 
@@ -45,6 +53,8 @@ apt_private=(
   -o "Dir::Cache::pkgcache="
   -o "Dir::Cache::srcpkgcache="
   -o "APT::Get::List-Cleanup=false"
+  # The private directories belong to root; the _apt user could not write them.
+  -o "APT::Sandbox::User=root"
 )
 
 apt-get "${apt_private[@]}" update -qq

@@ -21,6 +21,16 @@ const envSchema = z.object({
     .default(1024 * 1024),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(5000),
+  WORKERS: z.enum(["true", "false"]).default("true"),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid bucket name")
+    .default("provisioner"),
+  S3_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SECRET_KEY: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
 });
 
 export type Config = {
@@ -34,6 +44,12 @@ export type Config = {
   bodyLimitBytes: number;
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
+  /** Run build workers inside `serve` (false when separate `provisioner worker` processes do it). */
+  workers: boolean;
+  workerConcurrency: number;
+  s3:
+    | { endpoint: URL; bucket: string; accessKey: string; secretKey: string; region: string }
+    | undefined;
 };
 
 export class ConfigError extends Error {
@@ -50,6 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.S3_ENDPOINT && (!e.S3_ACCESS_KEY || !e.S3_SECRET_KEY)) {
+    throw new ConfigError(
+      "invalid configuration:\n  S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -61,5 +82,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    workers: e.WORKERS === "true",
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    s3:
+      e.S3_ENDPOINT && e.S3_ACCESS_KEY && e.S3_SECRET_KEY
+        ? {
+            endpoint: new URL(e.S3_ENDPOINT),
+            bucket: e.S3_BUCKET,
+            accessKey: e.S3_ACCESS_KEY,
+            secretKey: e.S3_SECRET_KEY,
+            region: e.S3_REGION,
+          }
+        : undefined,
   };
 }

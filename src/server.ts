@@ -5,10 +5,14 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { startEventBus } from "./events/bus.ts";
 import { buildApp } from "./http/app.ts";
+import { failAbandonedBuild, runBuildJob } from "./jobs/build-worker.ts";
+import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
 import type { Deps } from "./resolvers/deps.ts";
+import { openArtifactStore } from "./storage/index.ts";
 
-export type RunningServer = { url: string; databaseUrl: string; stop(): Promise<void> };
+export type RunningServer = { url: string; databaseUrl: string; deps: Deps; stop(): Promise<void> };
+type Cleanup = () => Promise<void>;
 
 /** Resolves DATABASE_URL, or starts the embedded PostgreSQL in DATA_DIR when it is unset. */
 export async function resolveDatabase(
@@ -20,21 +24,47 @@ export async function resolveDatabase(
   return { url: embedded.url, embedded };
 }
 
-/** Everything `provisioner serve` runs: database, migrations, API, boot endpoints. */
+async function runAll(cleanups: Cleanup[]): Promise<void> {
+  for (const cleanup of cleanups.splice(0)) {
+    await cleanup();
+  }
+}
+
+/** Database, migrations, event bus, job queue and artifact store: what serve and worker share. */
+async function startCore(
+  config: Config,
+  log: Logger,
+  databaseUrl: string,
+  cleanups: Cleanup[],
+): Promise<Deps> {
+  await applyMigrations(databaseUrl);
+  const database = connectDatabase(databaseUrl);
+  cleanups.unshift(() => database.close());
+  const bus = await startEventBus(database.sql, log);
+  cleanups.unshift(() => bus.close());
+  const store = await openArtifactStore(config);
+  const jobs = await startJobQueue(databaseUrl, log);
+  cleanups.unshift(() => jobs.stop());
+  return { config, db: database.db, sql: database.sql, bus, log, jobs, store };
+}
+
+async function startWorkers(deps: Deps): Promise<void> {
+  await deps.jobs.work(
+    deps.config.workerConcurrency,
+    (job, signal) => runBuildJob(deps, job, signal),
+    (job) => failAbandonedBuild(deps, job),
+  );
+}
+
+/** Everything `provisioner serve` runs: database, migrations, API, boot endpoints, workers. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const started = performance.now();
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Cleanup[] = [];
   if (embedded) cleanups.push(() => embedded.stop());
   try {
-    await applyMigrations(databaseUrl);
-    const database = connectDatabase(databaseUrl);
-    cleanups.unshift(() => database.close());
-    const bus = await startEventBus(database.sql, log);
-    cleanups.unshift(() => bus.close());
-    const deps: Deps = { config, db: database.db, sql: database.sql, bus, log };
-
-    const bootstrap = await bootstrapOperatorToken(database.db, config.dataDir, config.adminToken);
+    const deps = await startCore(config, log, databaseUrl, cleanups);
+    const bootstrap = await bootstrapOperatorToken(deps.db, config.dataDir, config.adminToken);
     if (bootstrap.kind === "created")
       log.warn(
         { file: bootstrap.file },
@@ -43,25 +73,40 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (bootstrap.kind === "existing")
       log.info({ file: bootstrap.file }, "operator token was created on first start in this file");
 
-    const app = buildApp(deps, createOperatorAuth(database.db, config.adminToken));
+    const app = buildApp(deps, createOperatorAuth(deps.db, config.adminToken));
     const url = await app.start(config.port, config.host);
     cleanups.unshift(() => app.stop());
+    if (config.workers) await startWorkers(deps);
     log.info(
       {
         url,
         graphql: `${url}/graphql`,
         embeddedDatabase: Boolean(embedded),
+        workers: config.workers ? config.workerConcurrency : 0,
         ms: Math.round(performance.now() - started),
       },
       "provisioner is ready",
     );
-    return { url, databaseUrl, stop: () => runAll(cleanups) };
+    return { url, databaseUrl, deps, stop: () => runAll(cleanups) };
   } catch (error) {
     await runAll(cleanups);
     throw error;
   }
 }
 
-async function runAll(cleanups: Array<() => Promise<void>>): Promise<void> {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+/** `provisioner worker`: build workers only, against the server's database and store. */
+export async function startWorker(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
+  if (!config.databaseUrl) {
+    throw new Error("provisioner worker needs DATABASE_URL (the database its server uses)");
+  }
+  const cleanups: Cleanup[] = [];
+  try {
+    const deps = await startCore(config, log, config.databaseUrl, cleanups);
+    await startWorkers(deps);
+    log.info({ concurrency: config.workerConcurrency }, "worker is ready");
+    return { stop: () => runAll(cleanups) };
+  } catch (error) {
+    await runAll(cleanups);
+    throw error;
+  }
 }

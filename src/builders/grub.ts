@@ -125,7 +125,7 @@ export function renderGrubConfig(label: string, architecture: GrubArchitecture):
   ].join("\n");
 }
 
-// Fixed timestamps (zip's epoch) so rebuilding the same input gives the same archive.
+// Fixed timestamps (zip's epoch): the archive then changes only when the GRUB image does.
 const ZIP_EPOCH = new Date("1980-01-01T00:00:00Z");
 
 async function zipBootFile(

@@ -49,14 +49,14 @@ type IpxeBundle = { binary: string; script: string };
 function pickBundle(
   files: readonly BuildFile[],
   field: string,
-  binaryName: string,
-  target: string,
-) {
-  const binary = files.find((f) => f.name === binaryName);
+  binaryNames: readonly string[],
+  targets: string,
+): IpxeBundle {
+  const binary = files.find((f) => binaryNames.includes(f.name));
   const script = files.find((f) => f.name === IPXE_SCRIPT_NAME);
   if (!binary || !script) {
     throw badInput(
-      `${field} must be an iPXE build of ${target} (${binaryName} + ${IPXE_SCRIPT_NAME})`,
+      `${field} must be an iPXE build of ${targets} (${binaryNames.join(" or ")} + ${IPXE_SCRIPT_NAME})`,
     );
   }
   return { binary: binary.path, script: script.path };
@@ -96,8 +96,13 @@ export async function checkIsoInputs(input: IsoInput): Promise<{
   bios: IpxeBundle;
 }> {
   const label = parseMediaLabel(input.label);
-  const uefi = pickBundle(input.ipxeUefi, "ipxeUefi", "ipxe.efi", "bin-x86_64-efi/ipxe/efi");
-  const bios = pickBundle(input.ipxeBios, "ipxeBios", "ipxe.lkrn", "bin/ipxe/lkrn");
+  const uefi = pickBundle(
+    input.ipxeUefi,
+    "ipxeUefi",
+    ["ipxe.efi", "snponly.efi"],
+    "bin-x86_64-efi/ipxe/efi or bin-x86_64-efi/snponly/efi",
+  );
+  const bios = pickBundle(input.ipxeBios, "ipxeBios", ["ipxe.lkrn"], "bin/ipxe/lkrn");
   await checkFile(
     uefi.binary,
     "ipxeUefi",
@@ -130,7 +135,7 @@ export function renderIsolinuxConfig(): string {
     "LABEL ipxe",
     `  LINUX ${ISO_IPXE_LKRN}`,
     // ipxe.lkrn runs an initrd that is an iPXE script as its embedded script.
-    `  INITRD /nope`,
+    `  INITRD ${ISO_IPXE_BIOS_SCRIPT}`,
     "",
   ].join("\n");
 }

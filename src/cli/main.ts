@@ -18,6 +18,10 @@ program
   .description("run the API, boot endpoints and workers")
   .action(async () => (await import("./serve.ts")).serveCommand());
 program
+  .command("worker")
+  .description("run build workers only (needs DATABASE_URL; the builder image runs this)")
+  .action(async () => (await import("./serve.ts")).workerCommand());
+program
   .command("migrate")
   .description("apply database migrations and exit")
   .action(async () => (await import("./serve.ts")).migrateCommand());

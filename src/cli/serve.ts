@@ -1,13 +1,9 @@
 import { loadConfig } from "../config.ts";
 import { applyMigrations } from "../db/migrate.ts";
 import { createLogger } from "../logger.ts";
-import { resolveDatabase, startServer } from "../server.ts";
+import { resolveDatabase, startServer, startWorker } from "../server.ts";
 
-/** `provisioner serve`: runs until SIGINT/SIGTERM, then shuts down in order. */
-export async function serveCommand(): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  const server = await startServer(config, log);
+async function untilSignal(log: ReturnType<typeof createLogger>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, "shutting down");
@@ -16,7 +12,24 @@ export async function serveCommand(): Promise<void> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** `provisioner serve`: runs until SIGINT/SIGTERM, then shuts down in order. */
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, log);
+  await untilSignal(log);
   await server.stop();
+}
+
+/** `provisioner worker`: build workers only (the builder image runs this). */
+export async function workerCommand(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const worker = await startWorker(config, log);
+  await untilSignal(log);
+  await worker.stop();
 }
 
 /** `provisioner migrate`: applies migrations and exits. */

@@ -1,4 +1,15 @@
-import { boolean, index, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -72,6 +83,34 @@ export const operatorTokens = pgTable("operator_tokens", {
   tokenSha256: text("token_sha256").notNull().unique(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** One stored output file of a build; the bytes live in the artifact store under sha256. */
+export type BuildFileRecord = { name: string; size: number; sha256: string };
+
+export const BUILD_KINDS = ["ipxes", "grubs", "syslinuxs", "isos"] as const;
+export type BuildKind = (typeof BUILD_KINDS)[number];
+export const BUILD_STATUSES = ["QUEUED", "WORKING", "DONE", "FAILED"] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+export const builds = pgTable(
+  "builds",
+  {
+    id: serial("id").primaryKey(),
+    kind: text("kind").$type<BuildKind>().notNull(),
+    artifactId: uuid("artifact_id").notNull().unique().defaultRandom(),
+    status: text("status").$type<BuildStatus>().notNull().default("QUEUED"),
+    progress: integer("progress").notNull().default(0),
+    error: text("error"),
+    // The validated request, exactly what the worker builds from.
+    input: jsonb("input").$type<Record<string, unknown>>().notNull(),
+    files: jsonb("files").$type<BuildFileRecord[]>().notNull().default([]),
+    attempts: integer("attempts").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index("builds_kind_id").on(t.kind, t.id)],
+);
+
+export type BuildRow = typeof builds.$inferSelect;
 
 export type ScriptKind = keyof typeof scriptTables;
 export type ScriptRow = typeof mainscripts.$inferSelect;

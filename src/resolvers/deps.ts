@@ -1,7 +1,9 @@
 import type { Config } from "../config.ts";
 import type { Db, Sql } from "../db/connection.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../logger.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
 
 /** What every service function needs; built once at start-up and passed down. */
 export type Deps = {
@@ -10,4 +12,6 @@ export type Deps = {
   sql: Sql;
   bus: EventBus;
   log: Logger;
+  jobs: JobQueue;
+  store: ArtifactStore;
 };

@@ -3,5 +3,6 @@ import "./scripts.ts";
 import "./sshkeys.ts";
 import "./sites.ts";
 import "./localnodes.ts";
+import "./builds.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

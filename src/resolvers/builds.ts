@@ -1,0 +1,137 @@
+import { and, eq } from "drizzle-orm";
+import { type BuildKind, type BuildRow, builds } from "../db/schema.ts";
+import { badInput, notFound } from "../domain/errors.ts";
+import { parseId } from "../domain/validation.ts";
+import { buildKinds } from "../jobs/kinds.ts";
+import type { Deps } from "./deps.ts";
+import { type Page, type PageArgs, paginate } from "./pagination.ts";
+
+export const BUILD_CHANGED = "build.changed";
+export type BuildChanged = { id: number };
+
+const ARTIFACT_PATH =
+  /^\/artifacts\/(ipxes|grubs|syslinuxs|isos)\/([0-9a-f-]{36})\/[A-Za-z0-9._-]{1,64}$/;
+
+export async function getBuildById(
+  deps: Pick<Deps, "db">,
+  id: number,
+): Promise<BuildRow | undefined> {
+  const [row] = await deps.db.select().from(builds).where(eq(builds.id, id));
+  return row;
+}
+
+export async function getBuild(
+  deps: Deps,
+  kind: BuildKind | undefined,
+  rawId: unknown,
+): Promise<BuildRow> {
+  const id = parseId(rawId);
+  const row = await getBuildById(deps, id);
+  if (!row || (kind && row.kind !== kind))
+    throw notFound(`${kind ? kind.slice(0, -1) : "build"} ${id} does not exist`);
+  return row;
+}
+
+export async function listBuilds(
+  deps: Deps,
+  kind: BuildKind,
+  args: PageArgs,
+): Promise<Page<BuildRow>> {
+  return paginate<BuildRow>(deps.db, builds, args, eq(builds.kind, kind));
+}
+
+/**
+ * Resolves an input reference: a build id of this server, or one of this
+ * server's own /artifacts/ URLs (the seed's `…Url` fields). Other URLs are refused.
+ */
+async function resolveReference(deps: Deps, ref: unknown, field: string): Promise<BuildRow> {
+  if (typeof ref === "string" && ref.includes("/")) {
+    let url: URL;
+    try {
+      url = new URL(ref);
+    } catch {
+      throw badInput(`${field} is not a URL or build id`);
+    }
+    const own = new URL(deps.config.publicUrl);
+    const match = ARTIFACT_PATH.exec(url.pathname);
+    if (url.origin !== own.origin || !match || url.search || url.hash) {
+      throw badInput(
+        `${field} must be a build id or an /artifacts/ URL of this server (${own.origin})`,
+      );
+    }
+    const [row] = await deps.db
+      .select()
+      .from(builds)
+      .where(
+        and(eq(builds.kind, match[1] as BuildKind), eq(builds.artifactId, match[2] as string)),
+      );
+    if (!row) throw badInput(`${field}: no build at ${url.pathname}`);
+    return row;
+  }
+  const id = parseId(ref, field);
+  const row = await getBuildById(deps, id);
+  if (!row) throw badInput(`${field}: build ${id} does not exist`);
+  return row;
+}
+
+/** Validates, then inserts the build (QUEUED, 0 %) and its job in one transaction. */
+export async function createBuild(
+  deps: Deps,
+  kind: BuildKind,
+  raw: Record<string, unknown>,
+): Promise<BuildRow> {
+  const input = await buildKinds[kind].parse(raw, (ref, field) =>
+    resolveReference(deps, ref, field),
+  );
+  const row = await deps.sql.begin(async (tx) => {
+    const [inserted] = await tx<BuildRow[]>`
+      insert into builds (kind, input) values (${kind}, ${tx.json(input as never)})
+      returning id, kind, artifact_id as "artifactId", status, progress, error, input, files,
+        attempts, created_at as "createdAt", updated_at as "updatedAt"`;
+    if (!inserted) throw new Error("build insert returned nothing");
+    await deps.jobs.enqueueBuild(tx, { buildId: inserted.id });
+    return inserted;
+  });
+  await deps.bus.publish(BUILD_CHANGED, { id: row.id } satisfies BuildChanged);
+  return row;
+}
+
+export function isFinished(row: BuildRow): boolean {
+  return row.status === "DONE" || row.status === "FAILED";
+}
+
+/** Every change of one build (current state first), ending after DONE or FAILED. */
+export async function* buildUpdates(
+  deps: Deps,
+  rawId: unknown,
+  signal?: AbortSignal,
+): AsyncGenerator<BuildRow> {
+  const id = parseId(rawId);
+  // Subscribe before reading, so a change between the two is not lost.
+  const events = deps.bus.subscribe<BuildChanged>(BUILD_CHANGED, signal);
+  try {
+    let row = await getBuildById(deps, id);
+    if (!row) throw notFound(`build ${id} does not exist`);
+    yield row;
+    let last = `${row.status}/${row.progress}`;
+    while (!isFinished(row)) {
+      const next = await events.next();
+      if (next.done) return;
+      if (next.value.id !== id) continue;
+      row = (await getBuildById(deps, id)) ?? row;
+      const now = `${row.status}/${row.progress}`;
+      if (now !== last) yield row;
+      last = now;
+    }
+  } finally {
+    await events.return?.(undefined);
+  }
+}
+
+/** Every change of every build. */
+export async function* allBuildUpdates(deps: Deps, signal?: AbortSignal): AsyncGenerator<BuildRow> {
+  for await (const event of deps.bus.subscribe<BuildChanged>(BUILD_CHANGED, signal)) {
+    const row = await getBuildById(deps, event.id);
+    if (row) yield row;
+  }
+}
