@@ -7,6 +7,7 @@ import type { OperatorAuth } from "../auth/operator-tokens.ts";
 import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import { PayloadTooLargeError, readBody } from "./body.ts";
+import { serveArtifact } from "./artifact-routes.ts";
 import { createBootRoutes } from "./boot-routes.ts";
 import { createGraphql } from "./graphql.ts";
 import { createMetrics } from "./metrics.ts";
@@ -82,6 +83,10 @@ export function buildApp(deps: Deps, auth: OperatorAuth): App {
     if (path === "/graphql") {
       await graphql(req, res, url, requestId);
       return "/graphql";
+    }
+    if (path.startsWith("/artifacts/")) {
+      await serveArtifact(deps, req, res, path);
+      return "/artifacts/:kind/:artifactId/:file";
     }
     if (path === "/healthz") {
       await deps.sql`select 1`;

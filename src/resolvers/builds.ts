@@ -85,7 +85,7 @@ export async function createBuild(
   );
   const row = await deps.sql.begin(async (tx) => {
     const [inserted] = await tx<BuildRow[]>`
-      insert into builds (kind, input) values (${kind}, ${tx.json(input as never)})
+      insert into builds (kind, input) values (${kind}, ${JSON.stringify(input)}::jsonb)
       returning id, kind, artifact_id as "artifactId", status, progress, error, input, files,
         attempts, created_at as "createdAt", updated_at as "updatedAt"`;
     if (!inserted) throw new Error("build insert returned nothing");

@@ -1,0 +1,159 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILD_FIELDS, type BuildView, createIpxe, waitForBuild } from "./helpers/builds.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { collect, wsClient } from "./helpers/ws-client.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ PUBLIC_URL: "http://127.0.0.1:1" });
+});
+afterAll(() => server?.stop());
+
+/** Artifact URLs carry PUBLIC_URL; the test reaches the same server on its real port. */
+const local = (url: string) => url.replace("http://127.0.0.1:1", server.url);
+
+async function count(kind: string): Promise<number> {
+  const r = await server.gql<Record<string, { totalCount: number }>>(`{ ${kind} { totalCount } }`);
+  return r.data?.[kind]?.totalCount ?? -1;
+}
+
+async function jobCount(): Promise<number> {
+  const postgres = (await import("postgres")).default;
+  const sql = postgres(server.database.url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<Array<{ n: number }>>`select count(*)::int as n from pgboss.job`;
+    return row?.n ?? -1;
+  } finally {
+    await sql.end();
+  }
+}
+
+describe("iPXE builds", () => {
+  it("go QUEUED → WORKING → DONE, streamed by buildProgress, with downloadable files", async () => {
+    const script = `#!ipxe\ndhcp\nchain http://10.0.2.2/api/mainscripts/1\n${"# long\n".repeat(5000)}`;
+    const client = wsClient(server.url, server.token);
+    try {
+      const created = await createIpxe(server, { script, platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi" });
+      expect(created.status).toBe("QUEUED");
+      expect(created.progress).toBe(0);
+      const updates = await collect<{ buildProgress: BuildView }>(
+        client,
+        `subscription($id: ID!) { buildProgress(id: $id) { ${BUILD_FIELDS} } }`,
+        { id: created.id },
+        1000,
+      ).done;
+      const statuses = updates.map((u) => u.buildProgress.status);
+      expect(statuses.at(-1)).toBe("DONE");
+      expect(statuses.every((s) => ["QUEUED", "WORKING", "DONE"].includes(s))).toBe(true);
+      const progress = updates.map((u) => u.buildProgress.progress);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+      const done = updates.at(-1)?.buildProgress as BuildView;
+      expect(done.progress).toBe(100);
+      expect(done.files.map((f) => f.name).sort()).toEqual(["autoexec.ipxe", "ipxe.efi"]);
+      const scriptFile = done.files.find((f) => f.name === "autoexec.ipxe");
+      const res = await fetch(local(scriptFile?.url ?? ""));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("etag")).toBe(`"${scriptFile?.sha256}"`);
+      expect(Number(res.headers.get("content-length"))).toBe(scriptFile?.size);
+      expect(await res.text()).toBe(script);
+
+      const binary = done.files.find((f) => f.name === "ipxe.efi");
+      const bytes = Buffer.from(await (await fetch(local(binary?.url ?? ""))).arrayBuffer());
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(binary?.sha256);
+      expect(bytes.subarray(0, 2).toString()).toBe("MZ");
+
+      const head = await fetch(local(binary?.url ?? ""), { method: "HEAD" });
+      expect(head.headers.get("content-length")).toBe(String(binary?.size));
+      const cached = await fetch(local(binary?.url ?? ""), { headers: { "if-none-match": `"${binary?.sha256}"` } });
+      expect(cached.status).toBe(304);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it.each([
+    ["bin-x86_64-efi", "snponly", "efi", "snponly.efi"],
+    ["bin-arm64-efi", "ipxe", "efi", "ipxe.efi"],
+    ["bin-x86_64-pcbios", "ipxe", "kpxe", "ipxe.kpxe"],
+    ["bin-x86_64-pcbios", "undionly", "kpxe", "undionly.kpxe"],
+    ["bin", "ipxe", "lkrn", "ipxe.lkrn"],
+  ])("builds %s/%s/%s", async (platform, driver, extension, file) => {
+    const created = await createIpxe(server, { script: "echo hi", platform, driver, extension });
+    const done = await waitForBuild(server, created.id);
+    expect(done.status).toBe("DONE");
+    expect(done.files.map((f) => f.name).sort()).toEqual(["autoexec.ipxe", file].sort());
+  });
+});
+
+describe("bad build requests are refused and queue nothing", () => {
+  const ipxe = (fields: Record<string, string>) =>
+    server.gql(`mutation($input: CreateIpxeInput!) { createIpxe(input: $input) { id } }`, {
+      input: { script: "#!ipxe", platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi", ...fields },
+    });
+
+  it.each([
+    ["an unsupported combination", { platform: "bin-x86_64-efi", driver: "undionly", extension: "kpxe" }, /supported: .*bin-x86_64-efi\/ipxe\/efi/],
+    ["a platform with /", { platform: "bin/../x" }, /platform/],
+    ["a platform with ..", { platform: ".." }, /platform/],
+    ["a driver with a newline", { driver: "ipxe\nEMBED=x" }, /driver/],
+    ["an extension with shell characters", { extension: "efi;rm -rf /" }, /extension/],
+  ])("%s", async (_name, fields, message) => {
+    const [builds, jobs] = [await count("ipxes"), await jobCount()];
+    const r = await ipxe(fields);
+    expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(r.errors?.[0]?.message).toMatch(message);
+    expect([await count("ipxes"), await jobCount()]).toEqual([builds, jobs]);
+  });
+
+  it("GRUB: unknown fragment or architecture, label over 32 characters", async () => {
+    const before = await count("grubs");
+    for (const input of [
+      { label: "BOOT", architecture: "x64", fragment: "iso" },
+      { label: "BOOT", architecture: "arm", fragment: "img" },
+      { label: "x".repeat(33), architecture: "x64", fragment: "img" },
+      { label: "a\nb", architecture: "x64", fragment: "img" },
+    ]) {
+      const r = await server.gql(`mutation($input: CreateGrubInput!) { createGrub(input: $input) { id } }`, { input });
+      expect(r.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe("BAD_USER_INPUT");
+    }
+    expect(await count("grubs")).toBe(before);
+  });
+
+  it("SYSLINUX: anything but the three fragments", async () => {
+    const r = await server.gql(`mutation { createSyslinux(input: { fragment: "menu.c32" }) { id } }`);
+    expect(r.errors?.[0]?.message).toMatch(/ldlinux\.c32, isolinux\.bin, isohdpfx\.bin/);
+  });
+
+  it("ISO: missing builds, builds of the wrong kind, foreign URLs", async () => {
+    const lkrn = await waitForBuild(server, (await createIpxe(server, { script: "echo", platform: "bin", driver: "ipxe", extension: "lkrn" })).id);
+    const base = { label: "PROVISIONER", ipxeUefi: "99999", ipxeBios: lkrn.id, grubImg: "1", grubEfiX64: "1", grubEfiX86: "1", ldLinux: "1", isolinuxBin: "1", isohdpfxBin: "1" };
+    const create = (input: Record<string, string>) =>
+      server.gql(`mutation($input: CreateIsoInput!) { createIso(input: $input) { id } }`, { input });
+    const missing = await create(base);
+    expect(missing.errors?.[0]?.message).toMatch(/ipxeUefi: build 99999 does not exist/);
+    const wrongKind = await create({ ...base, ipxeUefi: lkrn.id });
+    expect(wrongKind.errors?.[0]?.message).toMatch(/ipxeUefi must be a ipxe build with platform bin-x86_64-efi/);
+    const { ipxeUefi: _, ...rest } = base;
+    const foreign = await create({ ...rest, ipxeUefiUrl: `http://198.51.100.7/artifacts/ipxes/${lkrn.artifactId}/ipxe.lkrn` });
+    expect(foreign.errors?.[0]?.message).toMatch(/must be a build id or an \/artifacts\/ URL of this server/);
+    const both = await create({ ...base, ipxeUefiUrl: "http://127.0.0.1:1/x" });
+    expect(both.errors?.[0]?.message).toMatch(/exactly one of ipxeUefi or ipxeUefiUrl/);
+    const longLabel = await create({ ...base, label: "L".repeat(33) });
+    expect(longLabel.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await count("isos")).toBe(0);
+  });
+});
+
+describe("artifact downloads", () => {
+  it("answer 400 for malformed paths and 404 for unknown builds or files", async () => {
+    expect((await fetch(`${server.url}/artifacts/isos/nope/dist.iso`)).status).toBe(400);
+    expect((await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/..%2Fpasswd`)).status).toBe(400);
+    expect((await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/dist.iso`)).status).toBe(404);
+    const done = await waitForBuild(server, (await createIpxe(server, { script: "echo", platform: "bin", driver: "ipxe", extension: "lkrn" })).id);
+    const other = await fetch(`${server.url}/artifacts/ipxes/${done.artifactId}/other.bin`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toMatch(/has no file other\.bin/);
+  });
+});
