@@ -34,7 +34,12 @@ describe("iPXE builds", () => {
     const script = `#!ipxe\ndhcp\nchain http://10.0.2.2/api/mainscripts/1\n${"# long\n".repeat(5000)}`;
     const client = wsClient(server.url, server.token);
     try {
-      const created = await createIpxe(server, { script, platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi" });
+      const created = await createIpxe(server, {
+        script,
+        platform: "bin-x86_64-efi",
+        driver: "ipxe",
+        extension: "efi",
+      });
       expect(created.status).toBe("QUEUED");
       expect(created.progress).toBe(0);
       const updates = await collect<{ buildProgress: BuildView }>(
@@ -66,7 +71,9 @@ describe("iPXE builds", () => {
 
       const head = await fetch(local(binary?.url ?? ""), { method: "HEAD" });
       expect(head.headers.get("content-length")).toBe(String(binary?.size));
-      const cached = await fetch(local(binary?.url ?? ""), { headers: { "if-none-match": `"${binary?.sha256}"` } });
+      const cached = await fetch(local(binary?.url ?? ""), {
+        headers: { "if-none-match": `"${binary?.sha256}"` },
+      });
       expect(cached.status).toBe(304);
     } finally {
       await client.dispose();
@@ -90,11 +97,21 @@ describe("iPXE builds", () => {
 describe("bad build requests are refused and queue nothing", () => {
   const ipxe = (fields: Record<string, string>) =>
     server.gql(`mutation($input: CreateIpxeInput!) { createIpxe(input: $input) { id } }`, {
-      input: { script: "#!ipxe", platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi", ...fields },
+      input: {
+        script: "#!ipxe",
+        platform: "bin-x86_64-efi",
+        driver: "ipxe",
+        extension: "efi",
+        ...fields,
+      },
     });
 
   it.each([
-    ["an unsupported combination", { platform: "bin-x86_64-efi", driver: "undionly", extension: "kpxe" }, /supported: .*bin-x86_64-efi\/ipxe\/efi/],
+    [
+      "an unsupported combination",
+      { platform: "bin-x86_64-efi", driver: "undionly", extension: "kpxe" },
+      /supported: .*bin-x86_64-efi\/ipxe\/efi/,
+    ],
     ["a platform with /", { platform: "bin/../x" }, /platform/],
     ["a platform with ..", { platform: ".." }, /platform/],
     ["a driver with a newline", { driver: "ipxe\nEMBED=x" }, /driver/],
@@ -115,29 +132,63 @@ describe("bad build requests are refused and queue nothing", () => {
       { label: "x".repeat(33), architecture: "x64", fragment: "img" },
       { label: "a\nb", architecture: "x64", fragment: "img" },
     ]) {
-      const r = await server.gql(`mutation($input: CreateGrubInput!) { createGrub(input: $input) { id } }`, { input });
+      const r = await server.gql(
+        `mutation($input: CreateGrubInput!) { createGrub(input: $input) { id } }`,
+        { input },
+      );
       expect(r.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe("BAD_USER_INPUT");
     }
     expect(await count("grubs")).toBe(before);
   });
 
   it("SYSLINUX: anything but the three fragments", async () => {
-    const r = await server.gql(`mutation { createSyslinux(input: { fragment: "menu.c32" }) { id } }`);
+    const r = await server.gql(
+      `mutation { createSyslinux(input: { fragment: "menu.c32" }) { id } }`,
+    );
     expect(r.errors?.[0]?.message).toMatch(/ldlinux\.c32, isolinux\.bin, isohdpfx\.bin/);
   });
 
   it("ISO: missing builds, builds of the wrong kind, foreign URLs", async () => {
-    const lkrn = await waitForBuild(server, (await createIpxe(server, { script: "echo", platform: "bin", driver: "ipxe", extension: "lkrn" })).id);
-    const base = { label: "PROVISIONER", ipxeUefi: "99999", ipxeBios: lkrn.id, grubImg: "1", grubEfiX64: "1", grubEfiX86: "1", ldLinux: "1", isolinuxBin: "1", isohdpfxBin: "1" };
+    const lkrn = await waitForBuild(
+      server,
+      (
+        await createIpxe(server, {
+          script: "echo",
+          platform: "bin",
+          driver: "ipxe",
+          extension: "lkrn",
+        })
+      ).id,
+    );
+    const base = {
+      label: "PROVISIONER",
+      ipxeUefi: "99999",
+      ipxeBios: lkrn.id,
+      grubImg: "1",
+      grubEfiX64: "1",
+      grubEfiX86: "1",
+      ldLinux: "1",
+      isolinuxBin: "1",
+      isohdpfxBin: "1",
+    };
     const create = (input: Record<string, string>) =>
-      server.gql(`mutation($input: CreateIsoInput!) { createIso(input: $input) { id } }`, { input });
+      server.gql(`mutation($input: CreateIsoInput!) { createIso(input: $input) { id } }`, {
+        input,
+      });
     const missing = await create(base);
     expect(missing.errors?.[0]?.message).toMatch(/ipxeUefi: build 99999 does not exist/);
     const wrongKind = await create({ ...base, ipxeUefi: lkrn.id });
-    expect(wrongKind.errors?.[0]?.message).toMatch(/ipxeUefi must be a ipxe build with platform bin-x86_64-efi/);
+    expect(wrongKind.errors?.[0]?.message).toMatch(
+      /ipxeUefi must be a ipxe build with platform bin-x86_64-efi/,
+    );
     const { ipxeUefi: _, ...rest } = base;
-    const foreign = await create({ ...rest, ipxeUefiUrl: `http://198.51.100.7/artifacts/ipxes/${lkrn.artifactId}/ipxe.lkrn` });
-    expect(foreign.errors?.[0]?.message).toMatch(/must be a build id or an \/artifacts\/ URL of this server/);
+    const foreign = await create({
+      ...rest,
+      ipxeUefiUrl: `http://198.51.100.7/artifacts/ipxes/${lkrn.artifactId}/ipxe.lkrn`,
+    });
+    expect(foreign.errors?.[0]?.message).toMatch(
+      /must be a build id or an \/artifacts\/ URL of this server/,
+    );
     const both = await create({ ...base, ipxeUefiUrl: "http://127.0.0.1:1/x" });
     expect(both.errors?.[0]?.message).toMatch(/exactly one of ipxeUefi or ipxeUefiUrl/);
     const longLabel = await create({ ...base, label: "L".repeat(33) });
@@ -149,9 +200,25 @@ describe("bad build requests are refused and queue nothing", () => {
 describe("artifact downloads", () => {
   it("answer 400 for malformed paths and 404 for unknown builds or files", async () => {
     expect((await fetch(`${server.url}/artifacts/isos/nope/dist.iso`)).status).toBe(400);
-    expect((await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/..%2Fpasswd`)).status).toBe(400);
-    expect((await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/dist.iso`)).status).toBe(404);
-    const done = await waitForBuild(server, (await createIpxe(server, { script: "echo", platform: "bin", driver: "ipxe", extension: "lkrn" })).id);
+    expect(
+      (await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/..%2Fpasswd`))
+        .status,
+    ).toBe(400);
+    expect(
+      (await fetch(`${server.url}/artifacts/isos/00000000-0000-0000-0000-000000000000/dist.iso`))
+        .status,
+    ).toBe(404);
+    const done = await waitForBuild(
+      server,
+      (
+        await createIpxe(server, {
+          script: "echo",
+          platform: "bin",
+          driver: "ipxe",
+          extension: "lkrn",
+        })
+      ).id,
+    );
     const other = await fetch(`${server.url}/artifacts/ipxes/${done.artifactId}/other.bin`);
     expect(other.status).toBe(404);
     expect(await other.text()).toMatch(/has no file other\.bin/);

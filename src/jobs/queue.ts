@@ -24,7 +24,12 @@ export type JobQueue = {
 
 /** pg-boss passes job data as objects, as node-postgres accepts them; postgres.js wants JSON text. */
 function asParameter(value: unknown): unknown {
-  const plain = typeof value === "object" && value !== null && !(value instanceof Date) && !Buffer.isBuffer(value) && !Array.isArray(value);
+  const plain =
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Date) &&
+    !Buffer.isBuffer(value) &&
+    !Array.isArray(value);
   return plain ? JSON.stringify(value) : value;
 }
 

@@ -12,19 +12,30 @@ export type BuildView = {
 export const BUILD_FIELDS = "id artifactId status progress error files { name url size sha256 }";
 
 /** Polls build(id) until it is DONE or FAILED (or the deadline passes). */
-export async function waitForBuild(server: Pick<TestServer, "gql">, id: string, timeoutMs = 60_000): Promise<BuildView> {
+export async function waitForBuild(
+  server: Pick<TestServer, "gql">,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<BuildView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await server.gql<{ build: BuildView }>(`query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`, { id });
+    const r = await server.gql<{ build: BuildView }>(
+      `query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`,
+      { id },
+    );
     const build = r.data?.build;
     if (!build) throw new Error(JSON.stringify(r.errors));
     if (build.status === "DONE" || build.status === "FAILED") return build;
-    if (Date.now() > deadline) throw new Error(`build ${id} still ${build.status} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`build ${id} still ${build.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-export async function createIpxe(server: Pick<TestServer, "gql">, fields: Record<string, string>): Promise<BuildView> {
+export async function createIpxe(
+  server: Pick<TestServer, "gql">,
+  fields: Record<string, string>,
+): Promise<BuildView> {
   const r = await server.gql<{ createIpxe: BuildView }>(
     `mutation($input: CreateIpxeInput!) { createIpxe(input: $input) { ${BUILD_FIELDS} } }`,
     { input: fields },

@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 export type TestServer = RunningServer & {
   token: string;
   database: TestDatabase;
+  dataDir: string;
   /** Every log line the server wrote, for asserting what reaches logs. */
   logs: string[];
   gql<T = Record<string, unknown>>(
@@ -52,6 +53,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...server,
     token,
     database,
+    dataDir,
     logs,
     async gql<T>(query: string, variables?: Record<string, unknown>, auth: string | null = token) {
       const headers: Record<string, string> = { "content-type": "application/json" };

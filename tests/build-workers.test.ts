@@ -1,0 +1,124 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BUILD_FIELDS, type BuildView, waitForBuild } from "./helpers/builds.ts";
+import { binPath } from "./helpers/cli.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+// The server runs no workers here: separate `provisioner worker` processes do the builds.
+let server: TestServer;
+let stubs: string;
+const workers = new Set<ResultPromise>();
+
+beforeAll(async () => {
+  server = await startTestServer({ WORKERS: "false" });
+  stubs = await mkdtemp(path.join(tmpdir(), "tool-stubs-"));
+  // Stand-ins for grub-mkstandalone at the edge we cannot break for real: one
+  // fails like a broken tool, one is the real tool but slow (to kill mid-build).
+  await mkdir755(path.join(stubs, "failing"));
+  await mkdir755(path.join(stubs, "slow"));
+  await script(
+    path.join(stubs, "failing", "grub-mkstandalone"),
+    'echo "grub-mkstandalone: error: simulated disk full" >&2\nexit 3\n',
+  );
+  await script(
+    path.join(stubs, "slow", "grub-mkstandalone"),
+    'sleep 120\nexec /usr/bin/grub-mkstandalone "$@"\n',
+  );
+});
+afterEach(async () => {
+  for (const worker of workers) worker.kill("SIGKILL");
+  await Promise.allSettled(workers);
+  workers.clear();
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(stubs, { recursive: true, force: true });
+});
+
+async function mkdir755(dir: string) {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+}
+
+async function script(file: string, body: string) {
+  await writeFile(file, `#!/bin/sh\n${body}`);
+  await chmod(file, 0o755);
+}
+
+function startWorker(pathPrefix?: string): ResultPromise {
+  const worker = execa(process.execPath, [binPath, "worker"], {
+    env: {
+      DATABASE_URL: server.database.url,
+      DATA_DIR: server.dataDir,
+      LOG_LEVEL: "info",
+      WORKER_CONCURRENCY: "2",
+      PATH: pathPrefix ? `${pathPrefix}:${process.env.PATH}` : (process.env.PATH ?? ""),
+    },
+    reject: false,
+    all: true,
+  });
+  workers.add(worker);
+  return worker;
+}
+
+async function createGrub(label: string): Promise<BuildView> {
+  const r = await server.gql<{ createGrub: BuildView }>(
+    `mutation($label: String!) { createGrub(input: { label: $label, architecture: "x64", fragment: "efi" }) { ${BUILD_FIELDS} } }`,
+    { label },
+  );
+  if (!r.data) throw new Error(JSON.stringify(r.errors));
+  return r.data.createGrub;
+}
+
+async function statusOf(id: string): Promise<string> {
+  const r = await server.gql<{ build: { status: string } }>(
+    `query($id: ID!) { build(id: $id) { status } }`,
+    { id },
+  );
+  return r.data?.build.status ?? "?";
+}
+
+describe("provisioner worker processes", () => {
+  it("several workers at once take the queued builds to DONE", async () => {
+    const builds = await Promise.all(Array.from({ length: 6 }, (_, i) => createGrub(`MEDIA${i}`)));
+    expect(builds.every((b) => b.status === "QUEUED")).toBe(true);
+    startWorker();
+    startWorker();
+    const done = await Promise.all(builds.map((b) => waitForBuild(server, b.id, 90_000)));
+    expect(done.map((b) => b.status)).toEqual(Array(6).fill("DONE"));
+    const zip = await fetch(
+      done[0]?.files[0]?.url.replace(/^http:\/\/localhost:\d+/, server.url) ?? "",
+    );
+    expect(zip.headers.get("content-type")).toBe("application/zip");
+  }, 120_000);
+
+  it("a failing tool ends the build FAILED with its stderr summarised", async () => {
+    startWorker(path.join(stubs, "failing"));
+    const build = await createGrub("BROKEN");
+    const failed = await waitForBuild(server, build.id, 60_000);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.error).toMatch(/grub-mkstandalone/);
+    expect(failed.error).toMatch(/simulated disk full/);
+    expect(failed.error).toMatch(/3/);
+    expect(failed.files).toEqual([]);
+  }, 90_000);
+
+  it("a worker killed with SIGKILL mid-build: after a restart the build still ends DONE", async () => {
+    const slow = startWorker(path.join(stubs, "slow"));
+    const build = await createGrub("KILLED");
+    const deadline = Date.now() + 60_000;
+    while ((await statusOf(build.id)) !== "WORKING") {
+      if (Date.now() > deadline) throw new Error("build never started");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    slow.kill("SIGKILL");
+    await slow;
+    workers.delete(slow);
+    expect(await statusOf(build.id)).toBe("WORKING");
+    startWorker();
+    const finished = await waitForBuild(server, build.id, 90_000);
+    expect(finished.status).toBe("DONE");
+  }, 150_000);
+});
