@@ -94,7 +94,11 @@ async function waitForBuild(id: string): Promise<BuildView[]> {
 }
 
 async function expectDone(id: string): Promise<BuildView> {
+  const started = Date.now();
   const states = await waitForBuild(id);
+  console.info(
+    `build ${id}: ${states.map((s) => `${s.status}/${s.progress}`).join(" ")} in ${Date.now() - started} ms`,
+  );
   const last = states.at(-1);
   if (last?.status !== "DONE") {
     throw new Error(`build ${id} ended ${last?.status}: ${last?.error ?? "no error given"}`);

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ApiClient, CliError, type GlobalOptions } from "./client.ts";
+import { registerBuildCommands } from "./commands/builds.ts";
 import { registerNodeCommands } from "./commands/nodes.ts";
 import { registerScriptCommands } from "./commands/scripts.ts";
 import { registerSiteCommands } from "./commands/sites.ts";
@@ -31,6 +32,7 @@ registerScriptCommands(program, client);
 registerSshKeyCommands(program, client);
 registerSiteCommands(program, client);
 registerNodeCommands(program, client);
+registerBuildCommands(program, client);
 
 try {
   await program.parseAsync(process.argv);
