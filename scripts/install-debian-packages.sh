@@ -12,6 +12,8 @@ packages=(
   # lab: VMs, DHCP/TFTP, node OS, SSH, load
   qemu-system-x86 ovmf ipxe-qemu dnsmasq-base
   busybox-static cpio gzip openssh-client iproute2 wrk
+  # lab node OS: SSH server copied into the initramfs (with its libraries, per ldd)
+  dropbear-bin
   # fetch-ipxe.sh
   ca-certificates
 )

@@ -36,7 +36,9 @@ const envSchema = z.object({
 export type Config = {
   port: number;
   host: string;
+  /** Base URL booting hosts use; without PUBLIC_URL it becomes the listen URL once known. */
   publicUrl: string;
+  publicUrlFromEnv: boolean;
   databaseUrl: string | undefined;
   dataDir: string;
   adminToken: string | undefined;
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    publicUrlFromEnv: e.PUBLIC_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,

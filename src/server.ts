@@ -75,6 +75,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
     const app = buildApp(deps, createOperatorAuth(deps.db, config.adminToken));
     const url = await app.start(config.port, config.host);
+    // PORT=0 picks a port only now; generated URLs must carry the real one.
+    if (!config.publicUrlFromEnv) config.publicUrl = url;
     cleanups.unshift(() => app.stop());
     if (config.workers) await startWorkers(deps);
     log.info(

@@ -125,6 +125,8 @@ async function servedCount(route: string): Promise<number> {
 
 const MAINSCRIPT_ROUTE = "/api/mainscripts/:id";
 const SUBSCRIPT_ROUTE = "/api/subscripts/:id";
+/** Console text after which the boot cannot reach the subscript any more. */
+const DEAD_ENDS = ["Could not boot", "No bootable device"];
 
 async function bootThroughServer(firmware: Firmware, kind: BootMedium["kind"]) {
   if (!iso) throw new Error("the ISO was not built (see the build test's failure)");
@@ -154,19 +156,27 @@ async function bootThroughServer(firmware: Firmware, kind: BootMedium["kind"]) {
         exited = true;
       });
       const marker = `subscript ${bootId} reached`;
-      // Done when the server served the subscript and the guest printed its unique text.
+      // Done when the server served the subscript and the guest printed its unique text;
+      // given up early once iPXE or the firmware says the chain failed.
+      let gaveUp: string | undefined;
       while (!exited) {
         if ((await servedCount(SUBSCRIPT_ROUTE)) > subBefore && vm.console().includes(marker)) {
           break;
         }
+        gaveUp = DEAD_ENDS.find((text) => vm.console().includes(text));
+        if (gaveUp) break;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       const serial = vm.console();
       const mainscripts = (await servedCount(MAINSCRIPT_ROUTE)) - mainBefore;
       const subscripts = (await servedCount(SUBSCRIPT_ROUTE)) - subBefore;
-      if (exited) {
-        const exit = await vm.exited;
-        const how = exit.timedOut ? "timed out" : `exited (${exit.exitCode})`;
+      if (exited || gaveUp) {
+        const exit = exited ? await vm.exited : undefined;
+        const how = gaveUp
+          ? `printed "${gaveUp}"`
+          : exit?.timedOut
+            ? "timed out"
+            : `exited (${exit?.exitCode})`;
         throw new Error(
           `QEMU ${how} before the subscript was served (mainscript fetches: ${mainscripts}, subscript fetches: ${subscripts})\n--- console tail ---\n${serial.slice(-3000)}`,
         );

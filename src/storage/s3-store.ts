@@ -44,7 +44,10 @@ export async function createS3Store(settings: S3Settings): Promise<ArtifactStore
     async put(localPath) {
       const digest = await digestFile(localPath);
       const key = keyOf(digest.sha256);
-      const existing = await client.statObject(settings.bucket, key).catch(() => undefined);
+      const existing = await client.statObject(settings.bucket, key).catch((error: unknown) => {
+        if (isMissing(error)) return undefined;
+        throw error;
+      });
       if (existing?.size === digest.size) return digest;
       await client.putObject(settings.bucket, key, createReadStream(localPath), digest.size, {
         "Content-Type": "application/octet-stream",
