@@ -19,13 +19,13 @@ const children: ResultPromise[] = [];
 
 type Wrk = { rps: number; p50: number; p99: number; errors: number };
 
-async function wrk(url: string, extra: string[] = []): Promise<Wrk> {
+async function wrk(url: string, extra: string[] = [], connections = 32): Promise<Wrk> {
   const { stdout } = await execa("taskset", [
     "-c",
     "1",
     "wrk",
     "-t1",
-    "-c32",
+    `-c${connections}`,
     `-d${seconds}s`,
     "--latency",
     ...extra,
@@ -125,10 +125,10 @@ async function main() {
 
     const nginxGet = await wrk(`http://127.0.0.1:18481${path1}`);
     const oursGet = await wrk(`${base}${path1}`);
-    const register = await wrk(`${base}/api/localnodes`, [
-      "-s",
-      path.join(root, "bench/register.lua"),
-    ]);
+    const lua = ["-s", path.join(root, "bench/register.lua")];
+    // 16 hosts calling home at once, then 32: closed-loop latency grows with callers.
+    const register16 = await wrk(`${base}/api/localnodes`, lua, 16);
+    const register32 = await wrk(`${base}/api/localnodes`, lua, 32);
     const rss = Number(
       /VmRSS:\s+(\d+)/.exec(
         await readFile(`/proc/${warm.child.pid}/status`, "utf8").catch(() => ""),
@@ -141,7 +141,7 @@ async function main() {
       date: new Date().toISOString(),
       seconds,
       getScript: { provisioner: oursGet, nginx: nginxGet, ratio: oursGet.rps / nginxGet.rps },
-      register,
+      register: { connections16: register16, connections32: register32 },
       coldStartMs: { emptyDataDir: Math.round(cold.ms), existingDataDir: Math.round(warm.ms) },
       serverRssMiB: Math.round(rss / 1024),
     };

@@ -3,16 +3,22 @@ import { EventEmitter, on } from "node:events";
 import type { Sql } from "../db/connection.ts";
 import type { Logger } from "../logger.ts";
 
-export const EVENTS_CHANNEL = "provisioner_events";
+const EVENTS_CHANNEL = "provisioner_events";
 // PostgreSQL caps a NOTIFY payload at 8000 bytes; events carry ids and small rows only.
 const MAX_PAYLOAD = 7900;
 
-/** The wire format of one event, for SQL that announces its own change (see registerLocalnode). */
-export type EventMessage = { topic: string; data: unknown };
+// High-rate events (node registrations) are sent in batches: every NOTIFY takes
+// a database-wide lock at commit, so one per registration caps a boot storm.
+const BATCH_WINDOW_MS = 20;
 
 export type EventBus = {
   /** Delivered to every server process connected to the same database. */
   publish(topic: string, data: unknown): Promise<void>;
+  /**
+   * Like publish, but other processes receive it up to 20 ms later, together
+   * with other events of the window in one NOTIFY. Local listeners get it at once.
+   */
+  publishSoon(topic: string, data: unknown): void;
   subscribe<T>(topic: string, signal?: AbortSignal): AsyncIterableIterator<T>;
   /** Listens on the local process only; returns the unsubscribe function. */
   onLocal(topic: string, listener: (data: unknown) => void): () => void;
@@ -27,14 +33,58 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
   const origin = randomUUID();
   const listener = await sql.listen(EVENTS_CHANNEL, (payload) => {
     try {
-      const message = JSON.parse(payload) as { topic?: unknown; data?: unknown; origin?: unknown };
+      const message = JSON.parse(payload) as {
+        topic?: unknown;
+        data?: unknown;
+        batch?: unknown;
+        origin?: unknown;
+      };
       if (message.origin === origin) return;
-      if (typeof message.topic === "string") emitter.emit(message.topic, message.data);
+      if (typeof message.topic !== "string") return;
+      if (Array.isArray(message.batch))
+        for (const data of message.batch) emitter.emit(message.topic, data);
+      else emitter.emit(message.topic, message.data);
     } catch (error) {
       log.warn({ err: error }, "ignoring malformed event");
     }
   });
+  const pending = new Map<string, string[]>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    for (const [topic, items] of pending) {
+      pending.delete(topic);
+      // Split so each NOTIFY stays under PostgreSQL's payload limit.
+      let chunk: string[] = [];
+      let size = 0;
+      const send = () => {
+        if (chunk.length === 0) return;
+        const payload = `{"topic":${JSON.stringify(topic)},"origin":"${origin}","batch":[${chunk.join(",")}]}`;
+        sql
+          .notify(EVENTS_CHANNEL, payload)
+          .catch((error: unknown) => log.error({ err: error, topic }, "event batch not sent"));
+        chunk = [];
+        size = 0;
+      };
+      for (const item of items) {
+        if (size + item.length > MAX_PAYLOAD - 200) send();
+        chunk.push(item);
+        size += item.length + 1;
+      }
+      send();
+    }
+  };
   return {
+    publishSoon(topic, data) {
+      const item = JSON.stringify(data);
+      if (item.length > MAX_PAYLOAD - 200)
+        throw new Error(`event ${topic} is too large to publish`);
+      emitter.emit(topic, JSON.parse(item));
+      const items = pending.get(topic) ?? [];
+      items.push(item);
+      pending.set(topic, items);
+      timer ??= setTimeout(flush, BATCH_WINDOW_MS);
+    },
     async publish(topic, data) {
       const payload = JSON.stringify({ topic, data, origin });
       if (payload.length > MAX_PAYLOAD) throw new Error(`event ${topic} is too large to publish`);
@@ -56,6 +106,8 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
       return () => emitter.off(topic, fn);
     },
     async close() {
+      if (timer) clearTimeout(timer);
+      flush();
       emitter.removeAllListeners();
       // The database may already be gone at shutdown; nothing is left to unlisten then.
       await listener.unlisten().catch(() => undefined);

@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type LocalnodeRow, localnodes } from "../db/schema.ts";
 import { notFound } from "../domain/errors.ts";
 import { parseArtifactId, parseBooleanFlag, parseId, parseIp } from "../domain/validation.ts";
-import { EVENTS_CHANNEL } from "../events/bus.ts";
 import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
@@ -22,30 +21,22 @@ export function parseRegistration(input: {
   };
 }
 
-/**
- * Registering the same ip + artifactId again refreshes that node instead of
- * failing. Write and event go out in one statement: a boot storm costs one
- * round trip per node, and the event is sent only if the write commits.
- */
-export async function registerLocalnode(deps: Deps, r: Registration): Promise<LocalnodeRow> {
-  const rows = await deps.sql<Array<LocalnodeRow & { notified?: unknown }>>`
-    with node as (
-      insert into localnodes (ip, artifact_id, pingable)
-      values (${r.ip}, ${r.artifactId}, ${r.pingable})
-      on conflict (ip, artifact_id)
-        do update set pingable = excluded.pingable, last_seen_at = now()
-      returning id, ip, artifact_id as "artifactId", pingable,
-        registered_at as "registeredAt", last_seen_at as "lastSeenAt"
-    )
-    select node.*, pg_notify(
-      ${EVENTS_CHANNEL},
-      json_build_object('topic', ${LOCALNODE_REGISTERED}::text, 'data', row_to_json(node))::text
-    ) as notified
-    from node`;
-  const row = rows[0];
+/** Registering the same ip + artifactId again refreshes that node instead of failing. */
+export async function registerLocalnode(
+  deps: Deps,
+  registration: Registration,
+): Promise<LocalnodeRow> {
+  const [row] = await deps.db
+    .insert(localnodes)
+    .values(registration)
+    .onConflictDoUpdate({
+      target: [localnodes.ip, localnodes.artifactId],
+      set: { pingable: registration.pingable, lastSeenAt: sql`now()` },
+    })
+    .returning();
   if (!row) throw new Error("localnode upsert returned nothing");
-  const { notified: _, ...node } = row;
-  return node;
+  deps.bus.publishSoon(LOCALNODE_REGISTERED, row);
+  return row;
 }
 
 export async function listLocalnodes(
