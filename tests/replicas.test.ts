@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { type RunningServer, startServer } from "../src/server.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { collect, wsClient } from "./helpers/ws-client.ts";
+
+// Two `serve` replicas on one database: events travel through LISTEN/NOTIFY.
+let a: TestServer;
+let b: RunningServer;
+beforeAll(async () => {
+  a = await startTestServer();
+  b = await startServer(
+    loadConfig({ DATABASE_URL: a.database.url, DATA_DIR: a.dataDir, ADMIN_TOKEN: a.token, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", WORKERS: "false" }),
+    createLogger("warn"),
+  );
+});
+afterAll(async () => {
+  await b?.stop();
+  await a?.stop();
+});
+
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("several serve replicas", () => {
+  it("an edit through one replica is what the other serves to booting hosts", async () => {
+    const created = await a.gql<{ createMainscript: { id: string } }>(`mutation { createMainscript(input: { text: "v1" }) { id } }`);
+    const id = created.data?.createMainscript.id;
+    expect(await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()).toBe("v1"); // now cached on b
+    await a.gql(`mutation($id: ID!) { updateMainscript(input: { id: $id, text: "v2" }) { id } }`, { id });
+    await eventually(async () => (await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()) === "v2");
+  });
+
+  it("registrations on one replica reach subscribers of the other, in order", async () => {
+    const client = wsClient(b.url, a.token);
+    try {
+      const sub = collect<{ localnodeRegistered: { ip: string } }>(
+        client,
+        `subscription { localnodeRegistered(artifactId: "replica.example") { ip } }`,
+        {},
+        30,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await a.gql(`mutation { upsertSite(input: { artifactId: "replica.example", openEnrollment: true }) { artifactId } }`);
+      const ips = Array.from({ length: 30 }, (_, i) => `10.99.1.${i + 1}`);
+      for (const ip of ips) await fetch(`${a.url}/api/localnodes?ip=${ip}&artifactId=replica.example`, { method: "POST" });
+      const events = await sub.done;
+      expect(events.map((e) => e.localnodeRegistered.ip)).toEqual(ips);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
