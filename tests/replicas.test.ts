@@ -11,7 +11,15 @@ let b: RunningServer;
 beforeAll(async () => {
   a = await startTestServer();
   b = await startServer(
-    loadConfig({ DATABASE_URL: a.database.url, DATA_DIR: a.dataDir, ADMIN_TOKEN: a.token, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", WORKERS: "false" }),
+    loadConfig({
+      DATABASE_URL: a.database.url,
+      DATA_DIR: a.dataDir,
+      ADMIN_TOKEN: a.token,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      WORKERS: "false",
+    }),
     createLogger("warn"),
   );
 });
@@ -30,11 +38,17 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 
 describe("several serve replicas", () => {
   it("an edit through one replica is what the other serves to booting hosts", async () => {
-    const created = await a.gql<{ createMainscript: { id: string } }>(`mutation { createMainscript(input: { text: "v1" }) { id } }`);
+    const created = await a.gql<{ createMainscript: { id: string } }>(
+      `mutation { createMainscript(input: { text: "v1" }) { id } }`,
+    );
     const id = created.data?.createMainscript.id;
     expect(await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()).toBe("v1"); // now cached on b
-    await a.gql(`mutation($id: ID!) { updateMainscript(input: { id: $id, text: "v2" }) { id } }`, { id });
-    await eventually(async () => (await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()) === "v2");
+    await a.gql(`mutation($id: ID!) { updateMainscript(input: { id: $id, text: "v2" }) { id } }`, {
+      id,
+    });
+    await eventually(
+      async () => (await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()) === "v2",
+    );
   });
 
   it("registrations on one replica reach subscribers of the other, in order", async () => {
@@ -47,9 +61,14 @@ describe("several serve replicas", () => {
         30,
       );
       await new Promise((r) => setTimeout(r, 300));
-      await a.gql(`mutation { upsertSite(input: { artifactId: "replica.example", openEnrollment: true }) { artifactId } }`);
+      await a.gql(
+        `mutation { upsertSite(input: { artifactId: "replica.example", openEnrollment: true }) { artifactId } }`,
+      );
       const ips = Array.from({ length: 30 }, (_, i) => `10.99.1.${i + 1}`);
-      for (const ip of ips) await fetch(`${a.url}/api/localnodes?ip=${ip}&artifactId=replica.example`, { method: "POST" });
+      for (const ip of ips)
+        await fetch(`${a.url}/api/localnodes?ip=${ip}&artifactId=replica.example`, {
+          method: "POST",
+        });
       const events = await sub.done;
       expect(events.map((e) => e.localnodeRegistered.ip)).toEqual(ips);
     } finally {

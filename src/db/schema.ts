@@ -68,6 +68,8 @@ export const localnodes = pgTable(
     artifactId: text("artifact_id").notNull(),
     pingable: boolean("pingable").notNull().default(false),
     registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
+    // OpenSSH SHA256 fingerprint seen at first contact; a different key is refused until reset.
+    hostKey: text("host_key"),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -111,6 +113,62 @@ export const builds = pgTable(
 );
 
 export type BuildRow = typeof builds.$inferSelect;
+
+export const distributors = pgTable(
+  "distributors",
+  {
+    id: serial("id").primaryKey(),
+    artifactId: text("artifact_id").notNull(),
+    name: text("name").notNull(),
+    tokenSha256: text("token_sha256").notNull().unique(),
+    online: boolean("online").notNull().default(false),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+    on: boolean("on").notNull().default(false),
+    device: text("device"),
+    range: text("range"),
+    ipxeUefi: integer("ipxe_uefi"),
+    ipxeBios: integer("ipxe_bios"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("distributors_artifact_name").on(t.artifactId, t.name)],
+);
+
+export const BOOT_EVENT_KINDS = ["DHCP", "TFTP", "HTTP"] as const;
+export type BootEventKind = (typeof BOOT_EVENT_KINDS)[number];
+
+export const bootEvents = pgTable(
+  "boot_events",
+  {
+    id: serial("id").primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    distributorId: integer("distributor_id").notNull(),
+    artifactId: text("artifact_id").notNull(),
+    mac: text("mac"),
+    ip: text("ip"),
+    kind: text("kind").$type<BootEventKind>().notNull(),
+    detail: text("detail").notNull(),
+  },
+  (t) => [index("boot_events_distributor").on(t.distributorId, t.id)],
+);
+
+export const SCRIPT_RUN_STATUSES = ["QUEUED", "RUNNING", "DONE", "FAILED"] as const;
+export type ScriptRunStatus = (typeof SCRIPT_RUN_STATUSES)[number];
+
+export const scriptRuns = pgTable("script_runs", {
+  id: serial("id").primaryKey(),
+  localnodeId: integer("localnode_id").notNull(),
+  distributorId: integer("distributor_id").notNull(),
+  user: text("user").notNull(),
+  status: text("status").$type<ScriptRunStatus>().notNull().default("QUEUED"),
+  exitCode: integer("exit_code"),
+  output: text("output").notNull().default(""),
+  error: text("error"),
+  ...timestamps,
+});
+
+export type DistributorRow = typeof distributors.$inferSelect;
+export type BootEventRow = typeof bootEvents.$inferSelect;
+export type ScriptRunRow = typeof scriptRuns.$inferSelect;
 
 export type ScriptKind = keyof typeof scriptTables;
 export type ScriptRow = typeof mainscripts.$inferSelect;

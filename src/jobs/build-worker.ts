@@ -33,7 +33,7 @@ function inputsFor(deps: Deps): BuildInputs {
   return {
     async filesOf(id, dir) {
       const row = await getBuildById(deps, id);
-      if (!row || row.status !== "DONE") throw new Error(`input build ${id} is not DONE`);
+      if (row?.status !== "DONE") throw new Error(`input build ${id} is not DONE`);
       return Promise.all(
         row.files.map(async (file) => {
           const target = path.join(dir, file.name);

@@ -22,17 +22,6 @@ export type JobQueue = {
   stop(): Promise<void>;
 };
 
-/** pg-boss passes job data as objects, as node-postgres accepts them; postgres.js wants JSON text. */
-function asParameter(value: unknown): unknown {
-  const plain =
-    typeof value === "object" &&
-    value !== null &&
-    !(value instanceof Date) &&
-    !Buffer.isBuffer(value) &&
-    !Array.isArray(value);
-  return plain ? JSON.stringify(value) : value;
-}
-
 export async function startJobQueue(databaseUrl: string, log: Logger): Promise<JobQueue> {
   const boss = new PgBoss({
     connectionString: databaseUrl,
