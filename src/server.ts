@@ -1,3 +1,4 @@
+import { createCallerAuth } from "./auth/caller-auth.ts";
 import { bootstrapOperatorToken, createOperatorAuth } from "./auth/operator-tokens.ts";
 import type { Config } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
@@ -9,6 +10,7 @@ import { failAbandonedBuild, runBuildJob } from "./jobs/build-worker.ts";
 import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
 import type { Deps } from "./resolvers/deps.ts";
+import { WorkHub } from "./resolvers/work-hub.ts";
 import { openArtifactStore } from "./storage/index.ts";
 
 export type RunningServer = { url: string; databaseUrl: string; deps: Deps; stop(): Promise<void> };
@@ -45,7 +47,7 @@ async function startCore(
   const store = await openArtifactStore(config);
   const jobs = await startJobQueue(databaseUrl, log);
   cleanups.unshift(() => jobs.stop());
-  return { config, db: database.db, sql: database.sql, bus, log, jobs, store };
+  return { config, db: database.db, sql: database.sql, bus, log, jobs, store, work: new WorkHub() };
 }
 
 async function startWorkers(deps: Deps): Promise<void> {
@@ -73,7 +75,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (bootstrap.kind === "existing")
       log.info({ file: bootstrap.file }, "operator token was created on first start in this file");
 
-    const app = buildApp(deps, createOperatorAuth(deps.db, config.adminToken));
+    const app = buildApp(
+      deps,
+      createCallerAuth(deps.db, createOperatorAuth(deps.db, config.adminToken)),
+    );
     const url = await app.start(config.port, config.host);
     // PORT=0 picks a port only now; generated URLs must carry the real one.
     if (!config.publicUrlFromEnv) config.publicUrl = url;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import type { OperatorAuth } from "../auth/operator-tokens.ts";
+import type { CallerAuth } from "../auth/caller-auth.ts";
 import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import { serveArtifact } from "./artifact-routes.ts";
@@ -22,7 +22,7 @@ export type App = {
   stop(): Promise<void>;
 };
 
-export function buildApp(deps: Deps, auth: OperatorAuth): App {
+export function buildApp(deps: Deps, auth: CallerAuth): App {
   const metrics = createMetrics();
   const lookups = createBootLookups(deps);
   const boot = createBootRoutes(deps, lookups, metrics);

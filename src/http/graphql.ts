@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import type { OperatorAuth } from "../auth/operator-tokens.ts";
+import type { CallerAuth } from "../auth/caller-auth.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { Limits } from "../schema/builder.ts";
 import type { Context } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
+import { useAccessGate } from "./access-gate.ts";
 import { requestScope } from "./request-scope.ts";
 
 /** What the transport hands to Yoga: an HTTP request, or a WebSocket's connection params. */
@@ -26,9 +27,12 @@ export function bearerToken(value: unknown): string | undefined {
 }
 
 const unauthenticatedError = () =>
-  new GraphQLError("missing or wrong operator token (Authorization: Bearer <token>)", {
-    extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
-  });
+  new GraphQLError(
+    "missing or wrong operator token (Authorization: Bearer <token>; a distributor sends its own)",
+    {
+      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+    },
+  );
 
 // Checked by name, not instanceof: a test runner may load graphql's ESM and CJS builds side by side.
 const isGraphQLError = (e: unknown): e is GraphQLError =>
@@ -63,7 +67,7 @@ function useBadUserInputCodes(): Plugin {
 
 export function createGraphql(
   deps: Deps,
-  auth: OperatorAuth,
+  auth: CallerAuth,
 ): YogaServerInstance<ServerContext, GraphqlContext> {
   const limits: Limits = {
     depth: deps.config.graphqlMaxDepth + 1,
@@ -96,10 +100,12 @@ export function createGraphql(
       const token = request
         ? bearerToken(request.headers.get("authorization"))
         : bearerToken(connectionParams?.authorization);
-      if (!(await auth.isOperator(token))) throw unauthenticatedError();
+      const principal = await auth.principalOf(token);
+      if (!principal) throw unauthenticatedError();
       const id = requestId ?? randomUUID();
       return {
         deps,
+        principal,
         requestId: id,
         log: deps.log.child({ requestId: id }),
         signal: signal ?? request?.signal,
@@ -121,6 +127,7 @@ export function createGraphql(
         ],
       }),
       useBadUserInputCodes(),
+      useAccessGate(),
     ],
     maskedErrors: {
       maskError(error) {

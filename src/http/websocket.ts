@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import type { OperatorAuth } from "../auth/operator-tokens.ts";
+import type { CallerAuth } from "../auth/caller-auth.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { createGraphql } from "./graphql.ts";
 import { bearerToken } from "./graphql.ts";
@@ -19,7 +19,7 @@ type RootValue = { execute: Enveloped["execute"]; subscribe: Enveloped["subscrib
 export function attachWebSocket(
   server: Server,
   yoga: ReturnType<typeof createGraphql>,
-  auth: OperatorAuth,
+  auth: CallerAuth,
   deps: Deps,
 ): { close(): Promise<void> } {
   const wss = new WebSocketServer({
@@ -27,14 +27,37 @@ export function attachWebSocket(
     path: "/graphql",
     maxPayload: deps.config.bodyLimitBytes,
   });
+  // One AbortController per subscription: a generator waiting for its next event
+  // only ends (and cleans up) when its signal fires, not on return() alone.
+  const running = new WeakMap<object, Map<string, AbortController>>();
+  const controllersOf = (ctx: object) => {
+    let map = running.get(ctx);
+    if (!map) {
+      map = new Map();
+      running.set(ctx, map);
+    }
+    return map;
+  };
+  const abortAll = (ctx: object) => {
+    for (const controller of controllersOf(ctx).values()) controller.abort();
+    running.delete(ctx);
+  };
   const disposable = useServer(
     {
+      onComplete: (ctx, id) => {
+        controllersOf(ctx).get(id)?.abort();
+        controllersOf(ctx).delete(id);
+      },
+      onClose: (ctx) => abortAll(ctx),
       // Refusing here closes the socket with 4403 before any operation runs.
-      onConnect: async (ctx) => auth.isOperator(bearerToken(ctx.connectionParams?.authorization)),
+      onConnect: async (ctx) =>
+        (await auth.principalOf(bearerToken(ctx.connectionParams?.authorization))) !== undefined,
       execute: (args: ExecutionArgs) => (args.rootValue as RootValue).execute(args),
       subscribe: (args: ExecutionArgs) => (args.rootValue as RootValue).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const requestId = randomUUID();
+        const controller = new AbortController();
+        controllersOf(ctx).set(id, controller);
         const log = deps.log.child({ requestId });
         return requestScope.run({ requestId, log }, async () => {
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(

@@ -4,6 +4,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../logger.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { WorkHub } from "./work-hub.ts";
 
 /** What every service function needs; built once at start-up and passed down. */
 export type Deps = {
@@ -14,4 +15,6 @@ export type Deps = {
   log: Logger;
   jobs: JobQueue;
   store: ArtifactStore;
+  /** Work waiting for, or streaming to, distributors connected to this process. */
+  work: WorkHub;
 };

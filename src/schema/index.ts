@@ -4,5 +4,7 @@ import "./sshkeys.ts";
 import "./sites.ts";
 import "./localnodes.ts";
 import "./builds.ts";
+import "./distributors.ts";
+import "./node-operations.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -11,7 +11,7 @@ import {
 import { builder } from "./builder.ts";
 import { connectionOf, listComplexity } from "./connection.ts";
 
-const Localnode = builder.objectRef<LocalnodeRow>("Localnode").implement({
+export const Localnode = builder.objectRef<LocalnodeRow>("Localnode").implement({
   description: "A host that booted and called home with POST /api/localnodes.",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -20,6 +20,10 @@ const Localnode = builder.objectRef<LocalnodeRow>("Localnode").implement({
     pingable: t.exposeBoolean("pingable"),
     registeredAt: t.expose("registeredAt", { type: "DateTime" }),
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime" }),
+    hostKey: t.exposeString("hostKey", {
+      nullable: true,
+      description: "SSH host key fingerprint pinned at first contact",
+    }),
   }),
 });
 const LocalnodeConnection = connectionOf("Localnode", Localnode);

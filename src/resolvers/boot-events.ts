@@ -1,0 +1,71 @@
+import { isIP } from "node:net";
+import { desc, eq } from "drizzle-orm";
+import {
+  BOOT_EVENT_KINDS,
+  type BootEventKind,
+  type BootEventRow,
+  bootEvents,
+  type DistributorRow,
+} from "../db/schema.ts";
+import { badInput } from "../domain/errors.ts";
+import type { Deps } from "./deps.ts";
+
+export const BOOT_EVENT = "boot.event";
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const MAX_EVENTS = 200;
+const MAX_DETAIL = 200;
+
+export type BootEventInput = { mac?: unknown; ip?: unknown; kind: unknown; detail: unknown };
+
+function parseEvent(raw: BootEventInput): {
+  mac: string | null;
+  ip: string | null;
+  kind: BootEventKind;
+  detail: string;
+} {
+  const mac = raw.mac == null ? null : String(raw.mac).toLowerCase();
+  if (mac !== null && !MAC.test(mac)) throw badInput("mac must look like 52:54:00:12:34:56");
+  const ip = raw.ip == null ? null : String(raw.ip);
+  if (ip !== null && isIP(ip) === 0) throw badInput("ip must be an IPv4 or IPv6 address");
+  if (!BOOT_EVENT_KINDS.includes(raw.kind as BootEventKind))
+    throw badInput(`kind must be one of ${BOOT_EVENT_KINDS.join(", ")}`);
+  if (typeof raw.detail !== "string") throw badInput("detail must be a string");
+  // Log lines come from the LAN: keep them short and printable.
+  const detail = raw.detail.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_DETAIL);
+  return { mac, ip, kind: raw.kind as BootEventKind, detail };
+}
+
+/** Stores what a distributor's dnsmasq saw and announces it on bootEvents(artifactId). */
+export async function recordBootEvents(
+  deps: Deps,
+  distributor: DistributorRow,
+  events: BootEventInput[],
+): Promise<number> {
+  if (events.length > MAX_EVENTS) throw badInput(`at most ${MAX_EVENTS} events per call`);
+  if (events.length === 0) return 0;
+  const rows = await deps.db
+    .insert(bootEvents)
+    .values(
+      events.map((e) => ({
+        ...parseEvent(e),
+        distributorId: distributor.id,
+        artifactId: distributor.artifactId,
+      })),
+    )
+    .returning();
+  for (const row of rows) deps.bus.publishSoon(BOOT_EVENT, row);
+  return rows.length;
+}
+
+export async function recentBootEvents(
+  deps: Pick<Deps, "db">,
+  distributorId: number,
+  first: number,
+): Promise<BootEventRow[]> {
+  return deps.db
+    .select()
+    .from(bootEvents)
+    .where(eq(bootEvents.distributorId, distributorId))
+    .orderBy(desc(bootEvents.id))
+    .limit(Math.max(1, Math.min(first, 500)));
+}

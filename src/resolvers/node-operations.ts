@@ -1,0 +1,187 @@
+import { eq, sql } from "drizzle-orm";
+import ssh2 from "ssh2";
+import {
+  type DistributorRow,
+  type LocalnodeRow,
+  localnodes,
+  type ScriptRunRow,
+  scriptRuns,
+} from "../db/schema.ts";
+import { badInput, forbidden, notFound } from "../domain/errors.ts";
+import { parseId, parseScriptText } from "../domain/validation.ts";
+import type { Deps } from "./deps.ts";
+import { distributorForSite } from "./distributors.ts";
+import { getLocalnode } from "./localnodes.ts";
+
+export const SCRIPT_RUN_CHANGED = "script-run.changed";
+export type ScriptRunChanged = { id: number };
+export const MAX_OUTPUT_CHARS = 64 * 1024;
+const PING_TIMEOUT_MS = 15_000;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** Accepts an unencrypted OpenSSH/PEM private key; errors never quote it. */
+function parsePrivateKey(raw: unknown): string {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > 16 * 1024) {
+    throw badInput("privateKey must be a private key in OpenSSH or PEM format");
+  }
+  const parsed = ssh2.utils.parseKey(raw);
+  if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) {
+    throw badInput("privateKey is not a usable private key (encrypted keys are not supported)");
+  }
+  return raw;
+}
+
+async function changed(deps: Deps, id: number): Promise<void> {
+  await deps.bus.publish(SCRIPT_RUN_CHANGED, { id } satisfies ScriptRunChanged);
+}
+
+export async function getScriptRun(deps: Pick<Deps, "db">, rawId: unknown): Promise<ScriptRunRow> {
+  const id = parseId(rawId);
+  const [row] = await deps.db.select().from(scriptRuns).where(eq(scriptRuns.id, id));
+  if (!row) throw notFound(`script run ${id} does not exist`);
+  return row;
+}
+
+/** Queues a script for a node; its site's distributor runs it over SSH with the given key. */
+export async function runScript(
+  deps: Deps,
+  input: { localnodeId: unknown; script: unknown; privateKey: unknown; user?: unknown },
+): Promise<ScriptRunRow> {
+  const node = await getLocalnode(deps, input.localnodeId);
+  const script = parseScriptText(input.script, "script");
+  const user = input.user ?? "root";
+  if (typeof user !== "string" || !USER.test(user)) throw badInput("user must be a Unix user name");
+  const privateKey = parsePrivateKey(input.privateKey);
+  const distributor = await distributorForSite(deps, node.artifactId);
+  const [row] = await deps.db
+    .insert(scriptRuns)
+    .values({ localnodeId: node.id, distributorId: distributor.id, user })
+    .returning();
+  if (!row) throw new Error("script run insert returned nothing");
+  deps.work.push(distributor.id, {
+    kind: "RUN_SCRIPT",
+    run: { scriptRunId: row.id, ip: node.ip, user, script, privateKey, hostKey: node.hostKey },
+  });
+  await changed(deps, row.id);
+  return row;
+}
+
+/** Asks the node's distributor to ping it; records and returns the answer. */
+export async function pingLocalnode(deps: Deps, input: { id: unknown }): Promise<LocalnodeRow> {
+  const node = await getLocalnode(deps, input.id);
+  const distributor = await distributorForSite(deps, node.artifactId);
+  const work = deps.work.push(distributor.id, {
+    kind: "PING",
+    ping: { localnodeId: node.id, ip: node.ip },
+  });
+  let pingable: boolean;
+  try {
+    pingable = (await deps.work.waitForReply(work.id, PING_TIMEOUT_MS)) === true;
+  } catch {
+    throw badInput(
+      `distributor ${distributor.name} did not answer within ${PING_TIMEOUT_MS / 1000} s; is it online?`,
+    );
+  }
+  const [row] = await deps.db
+    .update(localnodes)
+    .set({ pingable })
+    .where(eq(localnodes.id, node.id))
+    .returning();
+  return row ?? node;
+}
+
+export async function resetHostKey(deps: Deps, input: { id: unknown }): Promise<LocalnodeRow> {
+  const id = parseId(input.id);
+  const [row] = await deps.db
+    .update(localnodes)
+    .set({ hostKey: null })
+    .where(eq(localnodes.id, id))
+    .returning();
+  if (!row) throw notFound(`localnode ${id} does not exist`);
+  return row;
+}
+
+async function ownRun(
+  deps: Deps,
+  distributor: DistributorRow,
+  rawId: unknown,
+): Promise<ScriptRunRow> {
+  const run = await getScriptRun(deps, rawId);
+  if (run.distributorId !== distributor.id)
+    throw forbidden("this script run belongs to another distributor");
+  return run;
+}
+
+/** Output as it arrives from the distributor; kept up to 64 KiB. */
+export async function appendScriptOutput(
+  deps: Deps,
+  distributor: DistributorRow,
+  input: { scriptRunId: unknown; chunk: unknown },
+): Promise<boolean> {
+  const run = await ownRun(deps, distributor, input.scriptRunId);
+  if (typeof input.chunk !== "string") throw badInput("chunk must be a string");
+  await deps.db
+    .update(scriptRuns)
+    .set({
+      status: "RUNNING",
+      output: sql`left(${scriptRuns.output} || ${input.chunk}, ${MAX_OUTPUT_CHARS})`,
+      updatedAt: new Date(),
+    })
+    .where(eq(scriptRuns.id, run.id));
+  await changed(deps, run.id);
+  return true;
+}
+
+export async function finishScriptRun(
+  deps: Deps,
+  distributor: DistributorRow,
+  input: { scriptRunId: unknown; exitCode?: unknown; error?: unknown; hostKey?: unknown },
+): Promise<ScriptRunRow> {
+  const run = await ownRun(deps, distributor, input.scriptRunId);
+  const exitCode =
+    typeof input.exitCode === "number" && Number.isInteger(input.exitCode) ? input.exitCode : null;
+  const error = typeof input.error === "string" ? input.error.slice(0, 2000) : null;
+  if (typeof input.hostKey === "string" && /^SHA256:[A-Za-z0-9+/]{43}$/.test(input.hostKey)) {
+    // First contact pins the key; a later, different key was already refused by the agent.
+    await deps.db
+      .update(localnodes)
+      .set({ hostKey: input.hostKey })
+      .where(sql`${localnodes.id} = ${run.localnodeId} and ${localnodes.hostKey} is null`);
+  }
+  const [row] = await deps.db
+    .update(scriptRuns)
+    .set({
+      status: error || exitCode === null ? "FAILED" : "DONE",
+      exitCode,
+      error,
+      updatedAt: new Date(),
+    })
+    .where(eq(scriptRuns.id, run.id))
+    .returning();
+  if (!row) throw notFound(`script run ${run.id} does not exist`);
+  await changed(deps, run.id);
+  return row;
+}
+
+/** A run now and on every change, ending when it is DONE or FAILED. */
+export async function* scriptRunUpdates(
+  deps: Deps,
+  rawId: unknown,
+  signal?: AbortSignal,
+): AsyncGenerator<ScriptRunRow> {
+  const id = parseId(rawId);
+  const events = deps.bus.subscribe<ScriptRunChanged>(SCRIPT_RUN_CHANGED, signal);
+  try {
+    let row = await getScriptRun(deps, id);
+    yield row;
+    while (row.status !== "DONE" && row.status !== "FAILED") {
+      const next = await events.next();
+      if (next.done) return;
+      if (next.value.id !== id) continue;
+      row = await getScriptRun(deps, id);
+      yield row;
+    }
+  } finally {
+    await events.return?.(undefined);
+  }
+}

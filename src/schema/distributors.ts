@@ -1,0 +1,316 @@
+import { BOOT_EVENT_KINDS, type BootEventRow, type DistributorRow } from "../db/schema.ts";
+import { parseArtifactId } from "../domain/validation.ts";
+import {
+  BOOT_EVENT,
+  type BootEventInput,
+  recentBootEvents,
+  recordBootEvents,
+} from "../resolvers/boot-events.ts";
+import {
+  createDistributorToken,
+  DISTRIBUTOR_CHANGED,
+  type DistributorChanged,
+  type DistributorConfig,
+  distributorConfig,
+  getDistributor,
+  listDistributors,
+  markDistributorSeen,
+  setDistributorStatus,
+  updateDistributor,
+} from "../resolvers/distributors.ts";
+import type { Work } from "../resolvers/work-hub.ts";
+import { builder } from "./builder.ts";
+import { connectionOf, listComplexity } from "./connection.ts";
+import { callingDistributor } from "./principal.ts";
+
+const BootEventKind = builder.enumType("BootEventKind", { values: BOOT_EVENT_KINDS });
+
+const BootEvent = builder.objectRef<BootEventRow>("BootEvent").implement({
+  description: "Something a distributor's DHCP/TFTP server saw a booting host do.",
+  fields: (t) => ({
+    at: t.expose("at", { type: "DateTime" }),
+    distributorId: t.exposeID("distributorId"),
+    mac: t.exposeString("mac", { nullable: true }),
+    ip: t.exposeString("ip", { nullable: true }),
+    kind: t.field({ type: BootEventKind, resolve: (e) => e.kind }),
+    detail: t.exposeString("detail"),
+  }),
+});
+
+const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
+  description: "The LAN agent of a site: proxy-DHCP + TFTP for PXE, and SSH to the site's nodes.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    artifactId: t.exposeString("artifactId"),
+    name: t.exposeString("name"),
+    online: t.exposeBoolean("online"),
+    lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
+    on: t.exposeBoolean("on"),
+    device: t.exposeString("device", { nullable: true }),
+    range: t.exposeString("range", { nullable: true }),
+    ipxeUefi: t.id({ nullable: true, resolve: (d) => d.ipxeUefi }),
+    ipxeBios: t.id({ nullable: true, resolve: (d) => d.ipxeBios }),
+    events: t.field({
+      type: [BootEvent],
+      description: "The most recent boot events, newest first.",
+      args: { first: t.arg.int({ required: false, defaultValue: 50 }) },
+      complexity: (args) => ({ field: 1, multiplier: Math.min(args.first ?? 50, 500) }),
+      resolve: (d, args, ctx) => recentBootEvents(ctx.deps, d.id, args.first ?? 50),
+    }),
+  }),
+});
+const DistributorConnection = connectionOf("Distributor", Distributor);
+
+const DistributorToken = builder
+  .objectRef<{ distributor: DistributorRow; token: string }>("DistributorToken")
+  .implement({
+    description: "The token is shown once; the server keeps only its hash.",
+    fields: (t) => ({
+      distributor: t.field({ type: Distributor, resolve: (p) => p.distributor }),
+      token: t.exposeString("token"),
+    }),
+  });
+
+const PxeFile = builder
+  .objectRef<{ name: string; url: string; sha256: string; size: number }>("PxeFile")
+  .implement({
+    fields: (t) => ({
+      name: t.exposeString("name"),
+      url: t.exposeString("url"),
+      sha256: t.exposeString("sha256"),
+      size: t.exposeInt("size"),
+    }),
+  });
+const PxeBundle = builder.objectRef<NonNullable<DistributorConfig["uefi"]>>("PxeBundle").implement({
+  fields: (t) => ({ files: t.field({ type: [PxeFile], resolve: (b) => b.files }) }),
+});
+const DistributorConfigRef = builder.objectRef<DistributorConfig>("DistributorConfig").implement({
+  fields: (t) => ({
+    on: t.exposeBoolean("on"),
+    device: t.exposeString("device", { nullable: true }),
+    range: t.exposeString("range", { nullable: true }),
+    uefi: t.field({ type: PxeBundle, nullable: true, resolve: (c) => c.uefi }),
+    bios: t.field({ type: PxeBundle, nullable: true, resolve: (c) => c.bios }),
+    scriptUrl: t.exposeString("scriptUrl", { nullable: true }),
+  }),
+});
+
+const WorkKind = builder.enumType("WorkKind", {
+  values: ["CONFIG", "PING", "RUN_SCRIPT"] as const,
+});
+const PingWorkRef = builder.objectRef<{ localnodeId: number; ip: string }>("PingWork").implement({
+  fields: (t) => ({ localnodeId: t.exposeID("localnodeId"), ip: t.exposeString("ip") }),
+});
+const RunWorkRef = builder
+  .objectRef<{
+    scriptRunId: number;
+    ip: string;
+    user: string;
+    script: string;
+    privateKey: string;
+    hostKey: string | null;
+  }>("RunScriptWork")
+  .implement({
+    description: "The private key travels only here, to the distributor that runs the script.",
+    fields: (t) => ({
+      scriptRunId: t.exposeID("scriptRunId"),
+      ip: t.exposeString("ip"),
+      user: t.exposeString("user"),
+      script: t.exposeString("script"),
+      privateKey: t.exposeString("privateKey"),
+      hostKey: t.exposeString("hostKey", {
+        nullable: true,
+        description: "pinned SHA256 fingerprint, if known",
+      }),
+    }),
+  });
+const WorkRef = builder
+  .objectRef<Work & { config?: DistributorConfig }>("DistributorWork")
+  .implement({
+    fields: (t) => ({
+      id: t.exposeString("id"),
+      kind: t.field({ type: WorkKind, resolve: (w) => w.kind }),
+      config: t.field({
+        type: DistributorConfigRef,
+        nullable: true,
+        resolve: (w) => w.config ?? null,
+      }),
+      ping: t.field({
+        type: PingWorkRef,
+        nullable: true,
+        resolve: (w) => (w.kind === "PING" ? w.ping : null),
+      }),
+      run: t.field({
+        type: RunWorkRef,
+        nullable: true,
+        resolve: (w) => (w.kind === "RUN_SCRIPT" ? w.run : null),
+      }),
+    }),
+  });
+
+const CreateDistributorTokenInput = builder.inputType("CreateDistributorTokenInput", {
+  fields: (t) => ({ artifactId: t.string(), name: t.string() }),
+});
+const UpdateDistributorInput = builder.inputType("UpdateDistributorInput", {
+  fields: (t) => ({
+    id: t.id(),
+    ipxeUefi: t.id({
+      required: false,
+      description: "iPXE build for UEFI PXE (bin-x86_64-efi, ipxe or snponly)",
+    }),
+    ipxeBios: t.id({
+      required: false,
+      description: "iPXE build for BIOS PXE (bin-x86_64-pcbios, undionly or ipxe, kpxe)",
+    }),
+    ipxePxeUefiUrl: t.string({
+      required: false,
+      description: "the seed's name: that build's /artifacts/ URL",
+    }),
+    ipxePxeBiosUrl: t.string({ required: false }),
+    device: t.string({ required: false, description: "network interface to serve, e.g. eth0" }),
+    range: t.string({
+      required: false,
+      description: "the LAN, e.g. 192.168.178.1 (/24) or 10.99.0.0/24",
+    }),
+  }),
+});
+const SetDistributorStatusInput = builder.inputType("SetDistributorStatusInput", {
+  fields: (t) => ({ id: t.id(), on: t.boolean() }),
+});
+const BootEventInputRef = builder.inputType("BootEventInput", {
+  fields: (t) => ({
+    mac: t.string({ required: false }),
+    ip: t.string({ required: false }),
+    kind: t.field({ type: BootEventKind }),
+    detail: t.string(),
+  }),
+});
+const ReportBootEventsInput = builder.inputType("ReportBootEventsInput", {
+  fields: (t) => ({ events: t.field({ type: [BootEventInputRef] }) }),
+});
+const AckWorkInput = builder.inputType("AckWorkInput", { fields: (t) => ({ id: t.string() }) });
+const ReportPingInput = builder.inputType("ReportPingInput", {
+  fields: (t) => ({ workId: t.string(), pingable: t.boolean() }),
+});
+
+builder.queryFields((t) => ({
+  distributors: t.field({
+    type: DistributorConnection,
+    args: {
+      artifactId: t.arg.string({ required: false }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    complexity: listComplexity,
+    resolve: (_root, args, ctx) => listDistributors(ctx.deps, args),
+  }),
+  distributor: t.field({
+    type: Distributor,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => getDistributor(ctx.deps, args.id),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createDistributorToken: t.field({
+    type: DistributorToken,
+    description: "Creates the distributor (or gives an existing one a new token).",
+    args: { input: t.arg({ type: CreateDistributorTokenInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createDistributorToken(ctx.deps, input),
+  }),
+  updateDistributor: t.field({
+    type: Distributor,
+    args: { input: t.arg({ type: UpdateDistributorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => updateDistributor(ctx.deps, input),
+  }),
+  setDistributorStatus: t.field({
+    type: Distributor,
+    args: { input: t.arg({ type: SetDistributorStatusInput, required: true }) },
+    resolve: (_root, { input }, ctx) => setDistributorStatus(ctx.deps, input),
+  }),
+  // The fields below are the distributor agent's (see principal.ts).
+  registerDistributor: t.field({
+    type: Distributor,
+    description:
+      "Distributor only: announce itself (idempotent; a restart is the same distributor).",
+    resolve: async (_root, _args, ctx) =>
+      (await markDistributorSeen(ctx.deps, callingDistributor(ctx).id, true)) ??
+      callingDistributor(ctx),
+  }),
+  distributorHeartbeat: t.field({
+    type: Distributor,
+    description: "Distributor only: still alive.",
+    resolve: async (_root, _args, ctx) =>
+      (await markDistributorSeen(ctx.deps, callingDistributor(ctx).id, true)) ??
+      callingDistributor(ctx),
+  }),
+  ackWork: t.boolean({
+    description: "Distributor only: a work item arrived.",
+    args: { input: t.arg({ type: AckWorkInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      callingDistributor(ctx);
+      ctx.deps.work.delivered.set(input.id, Date.now());
+      return true;
+    },
+  }),
+  reportBootEvents: t.int({
+    description: "Distributor only: DHCP/TFTP events its dnsmasq logged.",
+    args: { input: t.arg({ type: ReportBootEventsInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      recordBootEvents(ctx.deps, callingDistributor(ctx), input.events as BootEventInput[]),
+  }),
+  reportPing: t.boolean({
+    description: "Distributor only: the answer to a PING work item.",
+    args: { input: t.arg({ type: ReportPingInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      callingDistributor(ctx);
+      return ctx.deps.work.reply(input.workId, input.pingable);
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  bootEvents: t.field({
+    type: BootEvent,
+    description: "Boot events of one site's distributors as they are reported.",
+    args: { artifactId: t.arg.string({ required: true }) },
+    subscribe: (_root, args, ctx) => {
+      const artifactId = parseArtifactId(args.artifactId);
+      const events = ctx.deps.bus.subscribe<BootEventRow>(BOOT_EVENT, ctx.signal);
+      return (async function* () {
+        for await (const event of events) if (event.artifactId === artifactId) yield event;
+      })();
+    },
+    resolve: (event) => event,
+  }),
+  distributorWork: t.field({
+    type: WorkRef,
+    description:
+      "Distributor only: its configuration now and on every change, and the work sent to it.",
+    subscribe: (_root, _args, ctx) => {
+      const me = callingDistributor(ctx);
+      const { deps } = ctx;
+      const offChange = deps.bus.onLocal(DISTRIBUTOR_CHANGED, (e) => {
+        if ((e as DistributorChanged).id === me.id) deps.work.push(me.id, { kind: "CONFIG" });
+      });
+      deps.work.push(me.id, { kind: "CONFIG" });
+      return (async function* () {
+        try {
+          for await (const work of deps.work.stream(me.id, ctx.signal)) {
+            if (work.kind !== "CONFIG") yield work;
+            else
+              yield {
+                ...work,
+                config: await distributorConfig(deps, await getDistributor(deps, me.id)),
+              };
+          }
+        } finally {
+          offChange();
+          if (!deps.work.connected(me.id)) await markDistributorSeen(deps, me.id, false);
+        }
+      })();
+    },
+    resolve: (work) => work,
+  }),
+}));
