@@ -13,7 +13,7 @@ packages=(
   qemu-system-x86 ovmf ipxe-qemu dnsmasq-base
   busybox-static cpio gzip openssh-client iproute2 wrk
   # lab node OS: SSH server copied into the initramfs (with its libraries, per ldd)
-  dropbear-bin
+  dropbear-bin iputils-ping
   # fetch-ipxe.sh
   ca-certificates
 )

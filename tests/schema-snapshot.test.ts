@@ -13,22 +13,24 @@ describe("committed GraphQL artifacts", () => {
     expect(await readFile(path.join(root, "schema.graphql"), "utf8")).toBe(printedSchema());
   });
 
-  it("the CLI's generated client matches schema.graphql and the operations (run `npm run codegen`)", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "codegen-"));
-    try {
-      const target = "src/cli/generated/graphql.ts";
-      const output = config.generates[target];
-      const files = await generate(
-        {
-          ...config,
-          cwd: root,
-          generates: { [path.join(dir, "graphql.ts")]: output },
-        } as typeof config,
-        false,
-      );
-      expect(files[0]?.content).toBe(await readFile(path.join(root, target), "utf8"));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(Object.keys(config.generates))(
+    "%s matches schema.graphql and its operations (run `npm run codegen`)",
+    async (target) => {
+      const dir = await mkdtemp(path.join(tmpdir(), "codegen-"));
+      try {
+        const output = config.generates[target];
+        const files = await generate(
+          {
+            ...config,
+            cwd: root,
+            generates: { [path.join(dir, "graphql.ts")]: output },
+          } as typeof config,
+          false,
+        );
+        expect(files[0]?.content).toBe(await readFile(path.join(root, target), "utf8"));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -23,6 +23,22 @@ program
   .description("run build workers only (needs DATABASE_URL; the builder image runs this)")
   .action(async () => (await import("./serve.ts")).workerCommand());
 program
+  .command("distributor")
+  .description("run the LAN agent: proxy-DHCP/TFTP for PXE, SSH to the site's nodes")
+  .option("--interface <dev>", "network interface to serve (env PROVISIONER_INTERFACE)")
+  .option(
+    "--data-dir <dir>",
+    "cache and TFTP root (env PROVISIONER_DISTRIBUTOR_DIR, default ./distributor-data)",
+  )
+  .action(async (o: { interface?: string; dataDir?: string }, c: Command) => {
+    const g = c.optsWithGlobals<GlobalOptions>();
+    await (await import("./serve.ts")).distributorCommand({
+      ...o,
+      server: g.server,
+      token: g.token,
+    });
+  });
+program
   .command("migrate")
   .description("apply database migrations and exit")
   .action(async () => (await import("./serve.ts")).migrateCommand());

@@ -1,5 +1,7 @@
 import { loadConfig } from "../config.ts";
 import { applyMigrations } from "../db/migrate.ts";
+import { startAgent } from "../distributor/agent.ts";
+import { type AgentFlags, loadAgentConfig } from "../distributor/config.ts";
 import { createLogger } from "../logger.ts";
 import { resolveDatabase, startServer, startWorker } from "../server.ts";
 
@@ -43,4 +45,13 @@ export async function migrateCommand(): Promise<void> {
   } finally {
     await embedded?.stop();
   }
+}
+
+/** `provisioner distributor`: the LAN agent, until SIGINT/SIGTERM. */
+export async function distributorCommand(flags: AgentFlags): Promise<void> {
+  const config = loadAgentConfig(flags);
+  const log = createLogger(process.env.LOG_LEVEL || "info");
+  const agent = await startAgent(config, log);
+  await untilSignal(log);
+  await agent.stop();
 }

@@ -1,0 +1,220 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "../logger.ts";
+import { type PxeFile, syncBootFiles } from "./boot-files.ts";
+import type { AgentConfig } from "./config.ts";
+import { type BootEvent, createBootEventParser } from "./dnsmasq/boot-events.ts";
+import { withNeighbourMac } from "./dnsmasq/neighbours.ts";
+import { renderDnsmasqConfig } from "./dnsmasq/render.ts";
+import { type DnsmasqSupervisor, superviseDnsmasq } from "./dnsmasq/supervise.ts";
+import {
+  AckWorkDocument,
+  DistributorHeartbeatDocument,
+  DistributorWorkDocument,
+  type DistributorWorkSubscription,
+  FinishScriptRunDocument,
+  RegisterDistributorDocument,
+  ReportBootEventsDocument,
+  ReportPingDocument,
+  ReportScriptOutputDocument,
+} from "./generated/graphql.ts";
+import { pingHost } from "./ping.ts";
+import { connectToServer, type ServerLink } from "./server-link.ts";
+import { runOverSsh } from "./ssh-runner.ts";
+
+type Work = DistributorWorkSubscription["distributorWork"];
+type Config = NonNullable<Work["config"]>;
+
+const MAX_PENDING_EVENTS = 1000;
+
+export type Agent = { stop(): Promise<void> };
+
+/**
+ * The distributor: keeps dnsmasq serving the configured boot files (also
+ * while the server is unreachable, from its cache), reports what dnsmasq sees,
+ * and runs pings and scripts for the server.
+ */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<Agent> {
+  const tftpRoot = path.join(config.dataDir, "tftp");
+  const stateFile = path.join(config.dataDir, "config.json");
+  const dnsmasqFile = path.join(config.dataDir, "dnsmasq.conf");
+  await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  const stopping = new AbortController();
+  let dnsmasq: DnsmasqSupervisor | undefined;
+  let applied = "";
+  const pendingEvents: BootEvent[] = [];
+  const parse = createBootEventParser({ tftpRoot });
+
+  let link: ServerLink | undefined;
+  const flushEvents = async () => {
+    if (!link || pendingEvents.length === 0) return;
+    const batch = pendingEvents.splice(0, 200);
+    try {
+      await link.request(ReportBootEventsDocument, {
+        events: batch.map((e) => ({
+          kind: e.kind,
+          mac: e.mac ?? null,
+          ip: e.ip ?? null,
+          detail: e.detail,
+        })),
+      });
+    } catch (error) {
+      // Server away: keep them (bounded) for the next try.
+      pendingEvents.unshift(...batch.slice(0, MAX_PENDING_EVENTS - pendingEvents.length));
+      log.debug({ err: error }, "boot events not reported yet");
+    }
+  };
+
+  async function apply(next: Config): Promise<void> {
+    const key = JSON.stringify(next);
+    if (key === applied) return;
+    const device = config.interface ?? next.device;
+    const bootFiles: PxeFile[] = [...(next.uefi?.files ?? []), ...(next.bios?.files ?? [])];
+    await syncBootFiles(tftpRoot, bootFiles, stopping.signal);
+    await writeFile(stateFile, key, { mode: 0o600 });
+    await dnsmasq?.stop();
+    dnsmasq = undefined;
+    applied = key;
+    if (!next.on || !device || !next.range || !next.scriptUrl) {
+      log.info({ on: next.on }, "dnsmasq stopped (distributor off or not configured)");
+      return;
+    }
+    const uefiFile = next.uefi?.files.find((f) => f.name.endsWith(".efi"))?.name;
+    const biosFile = next.bios?.files.find((f) => f.name.endsWith(".kpxe"))?.name;
+    await writeFile(
+      dnsmasqFile,
+      renderDnsmasqConfig({
+        interface: device,
+        range: next.range,
+        tftpRoot,
+        scriptUrl: next.scriptUrl,
+        uefiBootFile: uefiFile ?? biosFile ?? "ipxe.efi",
+        biosBootFile: biosFile ?? uefiFile ?? "undionly.kpxe",
+      }),
+    );
+    dnsmasq = superviseDnsmasq({
+      configFile: dnsmasqFile,
+      logger: log,
+      binary: config.dnsmasq,
+      signal: stopping.signal,
+      onLine: (line) => {
+        const event = parse(line);
+        if (!event) return;
+        void withNeighbourMac(event).then((e) => {
+          if (pendingEvents.length < MAX_PENDING_EVENTS) pendingEvents.push(e);
+        });
+      },
+    });
+    log.info({ device, range: next.range }, "dnsmasq serving proxy-DHCP and TFTP");
+  }
+
+  async function handle(work: Work): Promise<void> {
+    const current = link;
+    if (!current) return;
+    await current.request(AckWorkDocument, { id: work.id }).catch(() => undefined);
+    if (work.kind === "CONFIG" && work.config) await apply(work.config);
+    if (work.kind === "PING" && work.ping) {
+      const pingable = await pingHost(work.ping.ip, stopping.signal);
+      await current.request(ReportPingDocument, { workId: work.id, pingable });
+    }
+    if (work.kind === "RUN_SCRIPT" && work.run) {
+      const run = work.run;
+      let buffered = "";
+      let sending = Promise.resolve();
+      const send = () => {
+        const chunk = buffered;
+        buffered = "";
+        if (chunk)
+          sending = sending.then(() =>
+            current
+              .request(ReportScriptOutputDocument, { scriptRunId: run.scriptRunId, chunk })
+              .then(() => undefined),
+          );
+      };
+      const ticker = setInterval(send, 200);
+      const result = await runOverSsh({
+        host: run.ip,
+        user: run.user,
+        script: run.script,
+        privateKey: run.privateKey,
+        hostKey: run.hostKey,
+        onOutput: (chunk) => {
+          buffered += chunk;
+        },
+      });
+      clearInterval(ticker);
+      send();
+      await sending.catch(() => undefined);
+      await current.request(FinishScriptRunDocument, {
+        scriptRunId: run.scriptRunId,
+        exitCode: result.exitCode,
+        error: result.error ?? null,
+        hostKey: result.hostKey ?? null,
+      });
+    }
+  }
+
+  // Serve the last known configuration at once, before (or without) the server.
+  const saved = await readFile(stateFile, "utf8").catch(() => undefined);
+  if (saved) {
+    try {
+      await apply(JSON.parse(saved) as Config);
+      log.info("serving the cached configuration");
+    } catch (error) {
+      log.warn({ err: error }, "cached configuration not usable");
+    }
+  }
+
+  let connected = false;
+  link = connectToServer(config.server, config.token, log, {
+    onConnected: () => {
+      connected = true;
+    },
+    onClosed: () => {
+      connected = false;
+    },
+  });
+  const heartbeat = setInterval(() => {
+    if (!connected || !link) return;
+    link.request(DistributorHeartbeatDocument, {}).catch(() => undefined);
+    void flushEvents();
+  }, config.heartbeatSeconds * 1000);
+  const events = setInterval(() => void flushEvents(), 1000);
+
+  // One loop for the life of the agent: (re)register and follow the work stream.
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        const me = await link.request(RegisterDistributorDocument, {});
+        log.info(
+          { distributor: me.registerDistributor.id, name: me.registerDistributor.name },
+          "registered",
+        );
+        for await (const { distributorWork } of link.subscribe(DistributorWorkDocument, {})) {
+          void handle(distributorWork).catch((error: unknown) =>
+            log.error({ err: error, work: distributorWork.kind }, "work failed"),
+          );
+        }
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "work stream ended; reconnecting",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping.abort();
+      clearInterval(heartbeat);
+      clearInterval(events);
+      await flushEvents();
+      await link?.close();
+      await loop.catch(() => undefined);
+      await dnsmasq?.stop();
+    },
+  };
+}
