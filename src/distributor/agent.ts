@@ -191,6 +191,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
           "registered",
         );
         for await (const { distributorWork } of link.subscribe(DistributorWorkDocument, {})) {
+          log.info({ work: distributorWork.kind, id: distributorWork.id }, "work received");
           void handle(distributorWork).catch((error: unknown) =>
             log.error({ err: error, work: distributorWork.kind }, "work failed"),
           );

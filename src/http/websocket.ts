@@ -57,6 +57,12 @@ export function attachWebSocket(
       onSubscribe: async (ctx, id, payload) => {
         const requestId = randomUUID();
         const controller = new AbortController();
+        if (!running.has(ctx)) {
+          // graphql-ws calls onClose only after every subscription's return() settled,
+          // which a generator waiting for its next event never does: abort on the
+          // socket's own close instead.
+          ctx.extra.socket.once("close", () => abortAll(ctx));
+        }
         controllersOf(ctx).set(id, controller);
         const log = deps.log.child({ requestId });
         return requestScope.run({ requestId, log }, async () => {
@@ -75,7 +81,8 @@ export function attachWebSocket(
             document,
             operationName: payload.operationName,
             variableValues: payload.variables,
-            contextValue: await contextFactory(),
+            // Set here: Yoga does not hand the initial context's signal to our context function.
+            contextValue: { ...(await contextFactory()), signal: controller.signal },
             rootValue: { execute, subscribe } satisfies RootValue,
           };
           return args;

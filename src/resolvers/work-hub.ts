@@ -32,6 +32,9 @@ export class WorkHub {
   private readonly wakers = new Map<number, Set<() => void>>();
   private readonly replies = new Map<string, (value: unknown) => void>();
   readonly delivered = new Map<string, number>();
+  // The newest stream of a distributor wins: a reconnect supersedes a connection
+  // that died without closing, which would otherwise swallow work.
+  private readonly newest = new Map<number, symbol>();
 
   push(distributorId: number, work: NewWork): Work {
     const item = { ...work, id: randomUUID() } as Work;
@@ -47,13 +50,16 @@ export class WorkHub {
 
   /** The distributor's work stream: queued items first, then new ones as they come. */
   async *stream(distributorId: number, signal?: AbortSignal): AsyncGenerator<Work> {
+    const me = Symbol("stream");
+    this.newest.set(distributorId, me);
+    for (const wake of this.wakers.get(distributorId) ?? []) wake();
     const wakers = this.wakers.get(distributorId) ?? new Set();
     this.wakers.set(distributorId, wakers);
     let wake: () => void = () => {};
     const onWake = () => wake();
     wakers.add(onWake);
     try {
-      while (!signal?.aborted) {
+      while (!signal?.aborted && this.newest.get(distributorId) === me) {
         const queue = this.queues.get(distributorId) ?? [];
         const next = queue.shift();
         if (next) {
@@ -67,6 +73,7 @@ export class WorkHub {
       }
     } finally {
       wakers.delete(onWake);
+      if (this.newest.get(distributorId) === me) this.newest.delete(distributorId);
     }
   }
 
