@@ -32,7 +32,7 @@ program
   )
   .action(async (o: { interface?: string; dataDir?: string }, c: Command) => {
     const g = c.optsWithGlobals<GlobalOptions>();
-    await (await import("./serve.ts")).distributorCommand({
+    await (await import("./distributor.ts")).distributorCommand({
       ...o,
       server: g.server,
       token: g.token,

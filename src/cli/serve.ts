@@ -1,20 +1,8 @@
 import { loadConfig } from "../config.ts";
 import { applyMigrations } from "../db/migrate.ts";
-import { startAgent } from "../distributor/agent.ts";
-import { type AgentFlags, loadAgentConfig } from "../distributor/config.ts";
 import { createLogger } from "../logger.ts";
 import { resolveDatabase, startServer, startWorker } from "../server.ts";
-
-async function untilSignal(log: ReturnType<typeof createLogger>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, "shutting down");
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
+import { untilSignal } from "./signals.ts";
 
 /** `provisioner serve`: runs until SIGINT/SIGTERM, then shuts down in order. */
 export async function serveCommand(): Promise<void> {
@@ -45,13 +33,4 @@ export async function migrateCommand(): Promise<void> {
   } finally {
     await embedded?.stop();
   }
-}
-
-/** `provisioner distributor`: the LAN agent, until SIGINT/SIGTERM. */
-export async function distributorCommand(flags: AgentFlags): Promise<void> {
-  const config = loadAgentConfig(flags);
-  const log = createLogger(process.env.LOG_LEVEL || "info");
-  const agent = await startAgent(config, log);
-  await untilSignal(log);
-  await agent.stop();
 }
