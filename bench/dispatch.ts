@@ -26,7 +26,8 @@ const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1
 const name = `provisioner_bench_${randomBytes(4).toString("hex")}`;
 const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 const token = "bench-token-0123456789";
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -46,13 +47,26 @@ async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = execa(process.execPath, [bin, "serve"], {
-    env: { DATABASE_URL: dbUrl, DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", ADMIN_TOKEN: token, LOG_LEVEL: "warn" },
+    env: {
+      DATABASE_URL: dbUrl,
+      DATA_DIR: dir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      ADMIN_TOKEN: token,
+      LOG_LEVEL: "warn",
+    },
     reject: false,
   });
   const clients: Array<{ dispose(): unknown }> = [];
   try {
     for (;;) {
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
@@ -67,11 +81,16 @@ async function main() {
     };
     const distributors: Array<{ id: string; token: string }> = [];
     for (let i = 0; i < 100; i++) {
-      const r = await gql<{ createDistributorToken: { token: string; distributor: { id: string } } }>(
+      const r = await gql<{
+        createDistributorToken: { token: string; distributor: { id: string } };
+      }>(
         `mutation($n: String!) { createDistributorToken(input: { artifactId: "bench.example", name: $n }) { token distributor { id } } }`,
         { n: `d${i}` },
       );
-      distributors.push({ id: r.createDistributorToken.distributor.id, token: r.createDistributorToken.token });
+      distributors.push({
+        id: r.createDistributorToken.distributor.id,
+        token: r.createDistributorToken.token,
+      });
     }
     const waiting = new Map<string, () => void>();
     let connected = 0;
@@ -107,13 +126,18 @@ async function main() {
     );
     const latencies: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const target = distributors[Math.floor(Math.random() * distributors.length)] as { id: string };
+      const target = distributors[Math.floor(Math.random() * distributors.length)] as {
+        id: string;
+      };
       const started = performance.now();
       const arrived = new Promise<void>((resolve) => waiting.set(target.id, resolve));
-      await gql(`mutation($id: ID!, $r: String!) { updateDistributor(input: { id: $id, range: $r }) { id } }`, {
-        id: target.id,
-        r: `10.${i % 200}.0.0/24`,
-      });
+      await gql(
+        `mutation($id: ID!, $r: String!) { updateDistributor(input: { id: $id, range: $r }) { id } }`,
+        {
+          id: target.id,
+          r: `10.${i % 200}.0.0/24`,
+        },
+      );
       await arrived;
       waiting.delete(target.id);
       latencies.push(performance.now() - started);
@@ -121,15 +145,30 @@ async function main() {
     for (const c of clients) c.dispose();
 
     // Idle RSS of one real agent process, connected and doing nothing.
-    const agent = execa(process.execPath, [bin, "distributor", "--server", base, "--token", distributors[0]?.token ?? "", "--data-dir", path.join(dir, "agent")], {
-      env: { LOG_LEVEL: "warn" },
-      reject: false,
-    });
+    const agent = execa(
+      process.execPath,
+      [
+        bin,
+        "distributor",
+        "--server",
+        base,
+        "--token",
+        distributors[0]?.token ?? "",
+        "--data-dir",
+        path.join(dir, "agent"),
+      ],
+      {
+        env: { LOG_LEVEL: "warn" },
+        reject: false,
+      },
+    );
     await new Promise((r) => setTimeout(r, 10_000));
     const status = await readFile(`/proc/${agent.pid}/status`, "utf8").catch(() => "");
     const children = await execa("pgrep", ["-P", String(agent.pid)], { reject: false });
     const childPid = children.stdout.trim().split("\n")[0];
-    const childStatus = childPid ? await readFile(`/proc/${childPid}/status`, "utf8").catch(() => "") : "";
+    const childStatus = childPid
+      ? await readFile(`/proc/${childPid}/status`, "utf8").catch(() => "")
+      : "";
     const rssOf = (s: string) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
     agent.kill("SIGTERM");
     await agent;
@@ -141,7 +180,12 @@ async function main() {
           date: new Date().toISOString(),
           connectedDistributors: connected,
           rounds,
-          dispatchMs: { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
+          dispatchMs: {
+            p50: round(quantile(latencies, 0.5)),
+            p95: round(quantile(latencies, 0.95)),
+            p99: round(quantile(latencies, 0.99)),
+            max: round(Math.max(...latencies)),
+          },
           // bin/provisioner.js re-executes Node 24 when started by an older node; count the process that runs.
           agentIdleRssMiB: Math.max(rssOf(status), rssOf(childStatus)),
         },

@@ -31,7 +31,6 @@ export class WorkHub {
   private readonly queues = new Map<number, Work[]>();
   private readonly wakers = new Map<number, Set<() => void>>();
   private readonly replies = new Map<string, (value: unknown) => void>();
-  readonly delivered = new Map<string, number>();
   // The newest stream of a distributor wins: a reconnect supersedes a connection
   // that died without closing, which would otherwise swallow work.
   private readonly newest = new Map<number, symbol>();

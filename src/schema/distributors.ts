@@ -23,6 +23,9 @@ import { builder } from "./builder.ts";
 import { connectionOf, listComplexity } from "./connection.ts";
 import { callingDistributor } from "./principal.ts";
 
+// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
+const ONLINE_WINDOW_MS = 60_000;
+
 const BootEventKind = builder.enumType("BootEventKind", { values: BOOT_EVENT_KINDS });
 
 const BootEvent = builder.objectRef<BootEventRow>("BootEvent").implement({
@@ -43,7 +46,11 @@ const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
     id: t.exposeID("id"),
     artifactId: t.exposeString("artifactId"),
     name: t.exposeString("name"),
-    online: t.exposeBoolean("online"),
+    online: t.boolean({
+      description: "Connected, and heard from within the last minute",
+      resolve: (d) =>
+        d.online && d.lastSeenAt !== null && Date.now() - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+    }),
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
     on: t.exposeBoolean("on"),
     device: t.exposeString("device", { nullable: true }),
@@ -249,8 +256,10 @@ builder.mutationFields((t) => ({
     description: "Distributor only: a work item arrived.",
     args: { input: t.arg({ type: AckWorkInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      callingDistributor(ctx);
-      ctx.deps.work.delivered.set(input.id, Date.now());
+      ctx.log.debug(
+        { distributorId: callingDistributor(ctx).id, workId: input.id },
+        "work acknowledged",
+      );
       return true;
     },
   }),

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { defaultBuilderPaths } from "../../src/builders/context.ts";
 import {
@@ -28,7 +27,9 @@ import {
   type NodeOs,
   nodeOsCmdline,
 } from "../lab/node-os.ts";
-import { OVMF_CODE, OVMF_VARS, plainConsole } from "../lab/qemu.ts";
+import type { Firmware } from "../lab/qemu.ts";
+import { randomMac, startTapVm } from "../lab/tap-vm.ts";
+import { until } from "../lab/until.ts";
 
 /**
  * The distributor's own pieces, end to end, without the GraphQL server: a private LAN
@@ -85,29 +86,6 @@ afterEach(async () => {
   }
 });
 
-/** Resolves when `check` holds; fails after `ms` with `what` and the given context. */
-async function until<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  ms: number,
-  context: () => string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function randomMac(): string {
-  const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, "0")).join(":");
-  return `52:54:00:${tail}`;
-}
-
-type Firmware = "bios" | "uefi";
-
 async function startHttp(lab: Lab, dir: string) {
   const [cmd = "ip", ...prefix] = lab.inNamespace(lab.host("dist").namespace);
   const child = execa(
@@ -144,47 +122,6 @@ async function startHttp(lab: Lab, dir: string) {
     () => "",
   );
   return events;
-}
-
-function startVm(lab: Lab, firmware: Firmware, mac: string, workDir: string) {
-  const args = ["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot", "-boot", "n"];
-  args.push("-netdev", `tap,id=n0,ifname=${lab.taps[0]},script=no,downscript=no`);
-  if (firmware === "uefi") {
-    args.push(
-      "-drive",
-      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      "-drive",
-      `if=pflash,format=raw,file=${join(workDir, "OVMF_VARS.fd")}`,
-      // romfile= leaves the firmware's own UEFI PXE client in charge (no iPXE ROM).
-      "-device",
-      `virtio-net-pci,netdev=n0,mac=${mac},romfile=`,
-    );
-  } else {
-    // The e1000's option ROM is iPXE: a BIOS PXE client that says "iPXE" in its user class.
-    args.push("-device", `e1000,netdev=n0,mac=${mac}`);
-  }
-  const [cmd = "ip", ...prefix] = lab.inBridge();
-  const vm: ResultPromise = execa(cmd, [...prefix, "qemu-system-x86_64", ...args], {
-    buffer: false,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    reject: false,
-    timeout: BOOT_TIMEOUT_MS + 60_000,
-    forceKillAfterDelay: 3000,
-  });
-  let raw = "";
-  const append = (chunk: Buffer) => {
-    raw += chunk.toString("latin1");
-    if (raw.length > 512 * 1024) raw = raw.slice(-512 * 1024);
-  };
-  vm.stdout?.on("data", append);
-  vm.stderr?.on("data", append);
-  cleanups.push(async () => {
-    vm.kill("SIGKILL");
-    await vm;
-  });
-  return { console: () => plainConsole(raw), exited: vm };
 }
 
 async function bootOnce(firmware: Firmware) {
@@ -301,8 +238,13 @@ async function bootOnce(firmware: Firmware) {
   );
 
   const mac = randomMac();
-  if (firmware === "uefi") await copyFile(OVMF_VARS, join(dir, "OVMF_VARS.fd"));
-  const vm = startVm(lab, firmware, mac, dir);
+  const vm = await startTapVm(lab, {
+    firmware,
+    mac,
+    workDir: dir,
+    timeoutMs: BOOT_TIMEOUT_MS + 60_000,
+  });
+  cleanups.push(() => vm.stop());
   lap("VM started");
   const context = () =>
     [
