@@ -1,32 +1,25 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
 
-/** The CLI's typed client: operation documents in src/cli/operations, types from schema.graphql. */
+/** Typed operations (TypedDocumentNode) for one client, from schema.graphql. */
+const typedClient = (documents: string) => ({
+  documents,
+  plugins: ["typescript-operations", "typed-document-node"],
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    avoidOptionals: { field: true, inputValue: false, object: true },
+    scalars: { ID: "string", DateTime: "string" },
+    documentMode: "documentNode",
+  },
+});
+
 const config: CodegenConfig = {
   schema: "schema.graphql",
   generates: {
-    "src/cli/generated/graphql.ts": {
-      documents: "src/cli/operations/*.graphql",
-      plugins: ["typescript-operations", "typed-document-node"],
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: true },
-        scalars: { ID: "string", DateTime: "string" },
-        documentMode: "documentNode",
-      },
-    },
-    // The distributor agent's own operations, typed the same way.
-    "src/distributor/generated/graphql.ts": {
-      documents: "src/distributor/operations/*.graphql",
-      plugins: ["typescript-operations", "typed-document-node"],
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: true },
-        scalars: { ID: "string", DateTime: "string" },
-        documentMode: "documentNode",
-      },
-    },
+    // The CLI's client.
+    "src/cli/generated/graphql.ts": typedClient("src/cli/operations/*.graphql"),
+    // The distributor agent's own operations.
+    "src/distributor/generated/graphql.ts": typedClient("src/distributor/operations/*.graphql"),
   },
 };
 
