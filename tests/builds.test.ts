@@ -197,6 +197,80 @@ describe("bad build requests are refused and queue nothing", () => {
   });
 });
 
+describe("ISO inputs as this server's artifact URLs (the seed's …Url fields)", () => {
+  it("are accepted and build like ids", async () => {
+    {
+      const mk = async (mutation: string, input: Record<string, string>) => {
+        const r = await server.gql<Record<string, BuildView>>(
+          `mutation($input: ${mutation[0]?.toUpperCase()}${mutation.slice(1)}Input!) { ${mutation}(input: $input) { ${BUILD_FIELDS} } }`,
+          { input },
+        );
+        const created = Object.values(r.data ?? {})[0];
+        if (!created) throw new Error(JSON.stringify(r.errors));
+        return waitForBuild(server, created.id);
+      };
+      const script = { script: "#!ipxe\necho url", driver: "ipxe" };
+      const inputs = {
+        ipxeUefi: await mk("createIpxe", {
+          ...script,
+          platform: "bin-x86_64-efi",
+          extension: "efi",
+        }),
+        ipxeBios: await mk("createIpxe", { ...script, platform: "bin", extension: "lkrn" }),
+        grubImg: await mk("createGrub", { label: "URLS", architecture: "x64", fragment: "img" }),
+        grubEfiX64: await mk("createGrub", { label: "URLS", architecture: "x64", fragment: "efi" }),
+        grubEfiX86: await mk("createGrub", { label: "URLS", architecture: "x86", fragment: "efi" }),
+        ldLinux: await mk("createSyslinux", { fragment: "ldlinux.c32" }),
+        isolinuxBin: await mk("createSyslinux", { fragment: "isolinux.bin" }),
+        isohdpfxBin: await mk("createSyslinux", { fragment: "isohdpfx.bin" }),
+      };
+      const urls = Object.fromEntries(
+        Object.entries(inputs).map(([slot, b]) => [`${slot}Url`, b.files[0]?.url ?? ""]),
+      );
+      const iso = await mk("createIso", { label: "URLS", ...urls });
+      expect(iso.status).toBe("DONE");
+      expect(iso.files.map((f) => f.name)).toEqual(["dist.iso"]);
+    }
+  }, 60_000);
+
+  it("`builds` delivers QUEUED, WORKING and DONE of a build", async () => {
+    const client = wsClient(server.url, server.token);
+    try {
+      // Keep every build's statuses: events may arrive before the mutation's answer.
+      const seen = new Map<string, string[]>();
+      const updates = client.iterate<{ builds: { id: string; status: string } }>({
+        query: "subscription { builds { id status } }",
+      });
+      let id = "";
+      const reading = (async () => {
+        for await (const update of updates) {
+          const build = update.data?.builds;
+          if (!build) continue;
+          seen.set(build.id, [...(seen.get(build.id) ?? []), build.status]);
+          if (id && seen.get(id)?.includes("DONE")) break;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 300));
+      id = (
+        await createIpxe(server, {
+          script: "echo",
+          platform: "bin",
+          driver: "ipxe",
+          extension: "lkrn",
+        })
+      ).id;
+      await waitForBuild(server, id);
+      await Promise.race([reading, new Promise((r) => setTimeout(r, 5000))]);
+      const statuses = seen.get(id) ?? [];
+      expect(statuses[0]).toBe("QUEUED");
+      expect(statuses).toContain("WORKING");
+      expect(statuses.at(-1)).toBe("DONE");
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
 describe("artifact downloads", () => {
   it("answer 400 for malformed paths and 404 for unknown builds or files", async () => {
     expect((await fetch(`${server.url}/artifacts/isos/nope/dist.iso`)).status).toBe(400);
