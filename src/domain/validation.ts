@@ -1,5 +1,4 @@
 import { isIP } from "node:net";
-import type { z } from "zod";
 import { badInput } from "./errors.ts";
 
 const MAX_ID = 2_147_483_647;
@@ -59,15 +58,4 @@ export function parseScriptText(raw: unknown, what = "text"): string {
   }
   if (raw.includes("\0")) throw badInput(`${what} must not contain NUL bytes`);
   return raw;
-}
-
-/** Turns every zod issue into one readable BAD_USER_INPUT error. */
-export function parseWith<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  throw badInput(
-    result.error.issues
-      .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-      .join("; "),
-  );
 }
