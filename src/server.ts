@@ -87,6 +87,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log.info(
       {
         url,
+        publicUrl: config.publicUrl,
         graphql: `${url}/graphql`,
         embeddedDatabase: Boolean(embedded),
         workers: config.workers ? config.workerConcurrency : 0,

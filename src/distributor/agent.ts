@@ -69,7 +69,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     const key = JSON.stringify(next);
     if (key === applied) return;
     const device = config.interface ?? next.device;
-    const bootFiles: PxeFile[] = [...(next.uefi?.files ?? []), ...(next.bios?.files ?? [])];
+    // autoexec.ipxe in the TFTP root is what UEFI iPXE runs; BIOS iPXE gets its
+    // script by URL from the proxy offer, so only the BIOS binary is needed here.
+    const biosBinaries = (next.bios?.files ?? []).filter((f) => f.name !== "autoexec.ipxe");
+    const bootFiles: PxeFile[] = [...(next.uefi?.files ?? []), ...biosBinaries];
     await syncBootFiles(tftpRoot, bootFiles, stopping.signal);
     await writeFile(stateFile, key, { mode: 0o600 });
     await dnsmasq?.stop();

@@ -234,6 +234,7 @@ export async function distributorConfig(
     };
   };
   const [uefi, bios] = await Promise.all([files(row.ipxeUefi), files(row.ipxeBios)]);
+  // BIOS iPXE is told this URL by the proxy; it is the BIOS build's own script when there is one.
   const script = (bios ?? uefi)?.files.find((f) => f.name === "autoexec.ipxe");
   return {
     on: row.on,

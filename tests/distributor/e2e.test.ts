@@ -78,6 +78,10 @@ let distributorId: string;
 let privateKey: string;
 const cleanups: Array<() => Promise<unknown>> = [];
 let vm: TapVm | undefined;
+let vmName = "";
+let vmStartedAt = 0;
+const lap = (what: string) =>
+  console.info(`[${vmName}] ${what} at ${((Date.now() - vmStartedAt) / 1000).toFixed(1)} s`);
 
 /** Data of a GraphQL answer; its errors become the thrown message. */
 async function must<T>(gql: Gql, query: string, variables?: Record<string, unknown>): Promise<T> {
@@ -87,7 +91,11 @@ async function must<T>(gql: Gql, query: string, variables?: Record<string, unkno
 }
 
 async function stopVm(): Promise<void> {
-  await vm?.stop();
+  if (!vm) return;
+  await vm.stop();
+  // Kept for a look after a failure.
+  await mkdir(join(REPO, ".tmp"), { recursive: true });
+  await writeFile(join(REPO, `.tmp/e2e-${vmName}-console.log`), vm.console());
   vm = undefined;
 }
 
@@ -122,7 +130,9 @@ async function eventsOf(mac: string): Promise<BootEventView[]> {
   return d.distributor.events.filter((e) => e.mac === mac);
 }
 
-async function bootVm(firmware: Firmware, mac: string): Promise<TapVm> {
+async function bootVm(name: string, firmware: Firmware, mac: string): Promise<TapVm> {
+  vmName = name;
+  vmStartedAt = Date.now();
   const work = await mkdtemp(join(dir, `vm-${firmware}-`));
   vm = await startTapVm(lab, { firmware, mac, workDir: work, timeoutMs: BOOT_TIMEOUT_MS + 60_000 });
   return vm;
@@ -150,6 +160,7 @@ async function registeredAndScripted(mac: string): Promise<Localnode> {
     context,
     1000,
   );
+  lap(`registered as ${node.ip}`);
   expect(node).toMatchObject({ pingable: true, artifactId: SITE, ip: router.leases.get(mac) });
   expect(vm?.console()).toContain(`${CONSOLE_CALLED_HOME}${node.ip}`);
 
@@ -174,6 +185,7 @@ async function registeredAndScripted(mac: string): Promise<Localnode> {
     context,
     500,
   );
+  lap("script run done");
   expect(run, context()).toMatchObject({ status: "DONE", exitCode: 3, error: null });
   expect(run.output).toContain("hello-42");
   return node;
@@ -246,7 +258,11 @@ beforeAll(async () => {
   const url = server.url;
 
   // The site, its key, and the boot chain: iPXE build → mainscript → subscript → node OS.
-  await must(gql, "mutation { upsertSite(input: { artifactId: $a, openEnrollment: true }) { artifactId } }".replace("$a", JSON.stringify(SITE)));
+  await must(
+    gql,
+    "mutation($input: UpsertSiteInput!) { upsertSite(input: $input) { artifactId } }",
+    { input: { artifactId: SITE, openEnrollment: true } },
+  );
   const pair = await must<{ generateSshKeyPair: { publicKey: string; privateKey: string } }>(
     gql,
     "mutation { generateSshKeyPair(input: { algorithm: ED25519 }) { publicKey privateKey } }",
@@ -348,7 +364,13 @@ beforeAll(async () => {
     dataDir: agentDir,
   });
   cleanups.push(() => agent.stop());
-  await until("the distributor to come online", async () => (await distributorView()).online, 30_000, context, 500);
+  await until(
+    "the distributor to come online",
+    async () => (await distributorView()).online,
+    30_000,
+    context,
+    500,
+  );
   await until(
     "the agent's dnsmasq",
     () => agent.lines.some((l) => l.includes("dnsmasq started")),
@@ -369,9 +391,11 @@ afterAll(async () => {
 }, 120_000);
 
 describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a private LAN", () => {
-  test("UEFI VM (OVMF PXE, virtio-net): TFTP iPXE → scripts → node OS → runScript", { timeout: BOOT_TIMEOUT_MS + 120_000 }, async () => {
+  test("UEFI VM (OVMF PXE, virtio-net): TFTP iPXE → scripts → node OS → runScript", {
+    timeout: BOOT_TIMEOUT_MS + 120_000,
+  }, async () => {
     const mac = randomMac();
-    await bootVm("uefi", mac);
+    await bootVm("uefi", "uefi", mac);
     await registeredAndScripted(mac);
     await stopVm();
 
@@ -390,12 +414,16 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
       context,
       1000,
     );
-    expect(events.filter((e) => e.kind === "TFTP").every((e) => e.ip === router.leases.get(mac))).toBe(true);
+    expect(
+      events.filter((e) => e.kind === "TFTP").every((e) => e.ip === router.leases.get(mac)),
+    ).toBe(true);
   });
 
-  test("BIOS VM (SeaBIOS, e1000 iPXE ROM): script URL from the proxy → node OS → runScript", { timeout: BOOT_TIMEOUT_MS + 120_000 }, async () => {
+  test("BIOS VM (SeaBIOS, e1000 iPXE ROM): script URL from the proxy → node OS → runScript", {
+    timeout: BOOT_TIMEOUT_MS + 120_000,
+  }, async () => {
     const mac = randomMac();
-    await bootVm("bios", mac);
+    await bootVm("bios", "bios", mac);
     await registeredAndScripted(mac);
     await stopVm();
 
@@ -404,7 +432,8 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
       "the DHCP boot event naming the script URL",
       async () =>
         (await eventsOf(mac)).some(
-          (e) => e.kind === "DHCP" && e.detail.startsWith(`boot file ${server.url}/artifacts/ipxes/`),
+          (e) =>
+            e.kind === "DHCP" && e.detail.startsWith(`boot file ${server.url}/artifacts/ipxes/`),
         ),
       15_000,
       context,
@@ -412,10 +441,12 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
     );
   });
 
-  test("server down: the distributor still boots a UEFI VM from its cache; the restarted server sees it back", { timeout: BOOT_TIMEOUT_MS + 180_000 }, async () => {
+  test("server down: the distributor still boots a UEFI VM from its cache; the restarted server sees it back", {
+    timeout: BOOT_TIMEOUT_MS + 180_000,
+  }, async () => {
     expect(await server.stop()).toBe(0);
     const mac = randomMac();
-    const machine = await bootVm("uefi", mac);
+    const machine = await bootVm("outage", "uefi", mac);
     // iPXE came by TFTP (OVMF has no iPXE of its own here) and ran the embedded script,
     // which the distributor also serves from its TFTP root; only the server is missing.
     await until(
@@ -427,6 +458,7 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
     );
     expect(machine.console()).toContain(`${server.url}/api/mainscripts/`);
 
+    lap("iPXE waits for the server");
     const restartedAt = Date.now();
     await server.start();
     const back = await until(
