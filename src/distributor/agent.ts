@@ -19,6 +19,7 @@ import {
   ReportScriptOutputDocument,
 } from "./generated/graphql.ts";
 import { pingHost } from "./ping.ts";
+import { ipv4Of, type ScriptServer, startScriptServer } from "./script-server.ts";
 import { connectToServer, type ServerLink } from "./server-link.ts";
 import { runOverSsh } from "./ssh-runner.ts";
 
@@ -42,6 +43,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   const stopping = new AbortController();
   let dnsmasq: DnsmasqSupervisor | undefined;
   let applied = "";
+  let scriptServer: ScriptServer | undefined;
+  const biosScriptDir = path.join(config.dataDir, "bios-script");
   const pendingEvents: BootEvent[] = [];
   const parse = createBootEventParser({ tftpRoot });
 
@@ -70,17 +73,38 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     if (key === applied) return;
     const device = config.interface ?? next.device;
     // autoexec.ipxe in the TFTP root is what UEFI iPXE runs; BIOS iPXE gets its
-    // script by URL from the proxy offer, so only the BIOS binary is needed here.
-    const biosBinaries = (next.bios?.files ?? []).filter((f) => f.name !== "autoexec.ipxe");
-    const bootFiles: PxeFile[] = [...(next.uefi?.files ?? []), ...biosBinaries];
+    // script by URL from the proxy offer, so it is kept apart and served by HTTP.
+    const biosFiles = next.bios?.files ?? [];
+    const biosScript = biosFiles.filter((f) => f.name === "autoexec.ipxe");
+    const bootFiles: PxeFile[] = [
+      ...(next.uefi?.files ?? []),
+      ...biosFiles.filter((f) => f.name !== "autoexec.ipxe"),
+    ];
     await syncBootFiles(tftpRoot, bootFiles, stopping.signal);
+    await syncBootFiles(biosScriptDir, biosScript, stopping.signal);
     await writeFile(stateFile, key, { mode: 0o600 });
     await dnsmasq?.stop();
     dnsmasq = undefined;
+    await scriptServer?.close();
+    scriptServer = undefined;
     applied = key;
     if (!next.on || !device || !next.range || !next.scriptUrl) {
       log.info({ on: next.on }, "dnsmasq stopped (distributor off or not configured)");
       return;
+    }
+    // Prefer our own copy of the BIOS script, so BIOS hosts boot while the server is away.
+    let scriptUrl = next.scriptUrl;
+    const address = ipv4Of(device);
+    if (address && biosScript.length > 0) {
+      try {
+        scriptServer = await startScriptServer(address, biosScriptDir);
+        scriptUrl = scriptServer.url;
+      } catch (error) {
+        log.warn(
+          { err: error, address },
+          "cannot serve the BIOS script locally; hosts fetch it from the server",
+        );
+      }
     }
     const uefiFile = next.uefi?.files.find((f) => f.name.endsWith(".efi"))?.name;
     const biosFile = next.bios?.files.find((f) => f.name.endsWith(".kpxe"))?.name;
@@ -90,7 +114,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
         interface: device,
         range: next.range,
         tftpRoot,
-        scriptUrl: next.scriptUrl,
+        scriptUrl,
         uefiBootFile: uefiFile ?? biosFile ?? "ipxe.efi",
         biosBootFile: biosFile ?? uefiFile ?? "undionly.kpxe",
       }),
@@ -219,6 +243,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       await link?.close();
       await loop.catch(() => undefined);
       await dnsmasq?.stop();
+      await scriptServer?.close();
     },
   };
 }

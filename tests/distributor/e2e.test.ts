@@ -427,13 +427,15 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
     await registeredAndScripted(mac);
     await stopVm();
 
-    // An iPXE client is offered the script URL (the BIOS build's autoexec.ipxe on the server).
+    // An iPXE client is offered the script URL: the BIOS build's autoexec.ipxe, served by the
+    // distributor itself so BIOS hosts get it even while the server is away.
     await until(
       "the DHCP boot event naming the script URL",
       async () =>
         (await eventsOf(mac)).some(
           (e) =>
-            e.kind === "DHCP" && e.detail.startsWith(`boot file ${server.url}/artifacts/ipxes/`),
+            e.kind === "DHCP" &&
+            e.detail.startsWith(`boot file http://${DISTRIBUTOR}:8098/autoexec.ipxe`),
         ),
       15_000,
       context,
