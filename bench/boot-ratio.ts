@@ -26,11 +26,10 @@ import { defaultBuilderPaths } from "../src/builders/context.ts";
 import { renderDnsmasqConfig } from "../src/distributor/dnsmasq/render.ts";
 import { type DnsmasqSupervisor, superviseDnsmasq } from "../src/distributor/dnsmasq/supervise.ts";
 import { createLogger } from "../src/logger.ts";
-import { type BuildView, createIpxe, waitForBuild } from "../tests/helpers/builds.ts";
+import { must, setUpBootChain } from "../tests/lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../tests/lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../tests/lab/lab-dhcp-router.ts";
 import {
-  type Gql,
   type LabAgent,
   type LabServer,
   labServer,
@@ -63,12 +62,6 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 };
-
-async function must<T>(gql: Gql, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const r = await gql<T>(query, variables);
-  if (!r.data || r.errors?.length) throw new Error(`${query}\n→ ${JSON.stringify(r.errors)}`);
-  return r.data;
-}
 
 const cleanups: Array<() => Promise<unknown>> = [];
 async function cleanupAll() {
@@ -156,87 +149,16 @@ async function main() {
   await server.start();
   const gql = server.gql;
   const url = server.url;
-  await must(
-    gql,
-    "mutation($input: UpsertSiteInput!) { upsertSite(input: $input) { artifactId } }",
-    { input: { artifactId: SITE, openEnrollment: true } },
-  );
-  const pair = await must<{ generateSshKeyPair: { publicKey: string; privateKey: string } }>(
-    gql,
-    "mutation { generateSshKeyPair(input: { algorithm: ED25519 }) { publicKey privateKey } }",
-  );
-  const key = await must<{ addSshKey: { id: string } }>(
-    gql,
-    "mutation($input: AddSshKeyInput!) { addSshKey(input: $input) { id } }",
-    { input: { text: pair.generateSshKeyPair.publicKey, artifactId: SITE } },
-  );
-  const ourCmdline = nodeOsCmdline({
-    keysUrl: `${url}/api/sshkeys/${key.addSshKey.id}`,
-    callhomeUrl: `${url}/api/localnodes`,
-    artifactId: SITE,
+  const chain = await setUpBootChain(gql, {
+    site: SITE,
+    serverUrl: url,
+    mirrorUrl: httpUrl,
+    distributorName: "bench-dist",
+    device: "lan0",
+    range: `${SUBNET}.0/24`,
+    embeddedScript: (mainscriptUrl) => ["#!ipxe", "dhcp", `chain ${mainscriptUrl}`, ""].join("\n"),
   });
-  const sub = await must<{ createSubscript: { id: string } }>(
-    gql,
-    "mutation($input: CreateSubscriptInput!) { createSubscript(input: $input) { id } }",
-    {
-      input: {
-        text: [
-          "#!ipxe",
-          `kernel ${httpUrl}/vmlinuz initrd=initrd.gz ${ourCmdline}`,
-          `initrd ${httpUrl}/initrd.gz`,
-          "boot",
-          "",
-        ].join("\n"),
-      },
-    },
-  );
-  const mainscript = await must<{ createMainscript: { id: string } }>(
-    gql,
-    "mutation($input: CreateMainscriptInput!) { createMainscript(input: $input) { id } }",
-    { input: { text: `#!ipxe\nchain ${url}/api/subscripts/${sub.createSubscript.id}\n` } },
-  );
-  const embedded = [
-    "#!ipxe",
-    "dhcp",
-    `chain ${url}/api/mainscripts/${mainscript.createMainscript.id}`,
-    "",
-  ].join("\n");
-  const builds: BuildView[] = [];
-  for (const [platform, driver, extension] of [
-    ["bin-x86_64-efi", "ipxe", "efi"],
-    ["bin-x86_64-pcbios", "undionly", "kpxe"],
-  ] as const) {
-    const created = await createIpxe({ gql }, { script: embedded, platform, driver, extension });
-    const done = await waitForBuild({ gql }, created.id);
-    if (done.status !== "DONE") throw new Error(`iPXE build: ${done.error}`);
-    builds.push(done);
-  }
-  const token = await must<{
-    createDistributorToken: { token: string; distributor: { id: string } };
-  }>(
-    gql,
-    "mutation($input: CreateDistributorTokenInput!) { createDistributorToken(input: $input) { token distributor { id } } }",
-    { input: { artifactId: SITE, name: "bench-dist" } },
-  );
-  const distributorId = token.createDistributorToken.distributor.id;
-  await must(
-    gql,
-    "mutation($input: UpdateDistributorInput!) { updateDistributor(input: $input) { id } }",
-    {
-      input: {
-        id: distributorId,
-        ipxeUefi: builds[0]?.id,
-        ipxeBios: builds[1]?.id,
-        device: "lan0",
-        range: `${SUBNET}.0/24`,
-      },
-    },
-  );
-  await must(
-    gql,
-    "mutation($input: SetDistributorStatusInput!) { setDistributorStatus(input: $input) { on } }",
-    { input: { id: distributorId, on: true } },
-  );
+  const distributorId = chain.distributorId;
 
   // ---- baseline: rendered proxy dnsmasq + static files, as lab-boot.test.ts ----
   const tftp = join(dir, "tftp");
@@ -245,7 +167,7 @@ async function main() {
   await copyFile(join(defaultBuilderPaths.ipxeDir, "ipxe-amd64.efi"), join(tftp, "ipxe.efi"));
   await copyFile(join(defaultBuilderPaths.ipxeDir, "undionly.kpxe"), join(tftp, "undionly.kpxe"));
   await writeFile(join(tftp, "autoexec.ipxe"), `#!ipxe\ndhcp\nchain ${scriptUrl}\n`);
-  await writeFile(join(http, "authorized_keys"), `${pair.generateSshKeyPair.publicKey}\n`);
+  await writeFile(join(http, "authorized_keys"), `${chain.publicKey}\n`);
   const baseCmdline = nodeOsCmdline({
     keysUrl: `${httpUrl}/authorized_keys`,
     callhomeUrl: `${httpUrl}/api/localnodes`,
@@ -365,7 +287,7 @@ async function main() {
     const agent: LabAgent = startLabAgent(lab, {
       host: "dist",
       server: url,
-      token: token.createDistributorToken.token,
+      token: chain.distributorToken,
       dataDir: join(dir, "agent"),
     });
     const context = () =>

@@ -7,7 +7,6 @@ let server: TestServer;
 let tokenA: string;
 let tokenB: string;
 let idA: string;
-let idB: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -23,7 +22,7 @@ beforeAll(async () => {
   };
   const a = await mk("site-a.example", "rack1");
   const b = await mk("site-b.example", "rack1");
-  [tokenA, idA, tokenB, idB] = [a.token, a.distributor.id, b.token, b.distributor.id];
+  [tokenA, idA, tokenB] = [a.token, a.distributor.id, b.token];
 });
 afterAll(() => server?.stop());
 

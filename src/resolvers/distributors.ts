@@ -113,11 +113,7 @@ async function pxeBuild(
   const target = build
     ? `${build.input.platform}/${build.input.driver}/${build.input.extension}`
     : "";
-  if (
-    !build ||
-    build.kind !== "ipxes" ||
-    !(PXE_TARGETS[field] as readonly string[]).includes(target)
-  ) {
+  if (build?.kind !== "ipxes" || !(PXE_TARGETS[field] as readonly string[]).includes(target)) {
     throw badInput(`${field} must be a DONE iPXE build of ${PXE_TARGETS[field].join(" or ")}`);
   }
   if (build.status !== "DONE")

@@ -5,11 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type BuildView, createIpxe, waitForBuild } from "../helpers/builds.ts";
+import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
 import {
-  type Gql,
   type LabAgent,
   type LabServer,
   labServer,
@@ -17,7 +16,7 @@ import {
   startLabAgent,
 } from "../lab/lab-provisioner.ts";
 import { createLab, type Lab } from "../lab/netns.ts";
-import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs, nodeOsCmdline } from "../lab/node-os.ts";
+import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.ts";
 import type { Firmware } from "../lab/qemu.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
 import { until } from "../lab/until.ts";
@@ -82,13 +81,6 @@ let vmName = "";
 let vmStartedAt = 0;
 const lap = (what: string) =>
   console.info(`[${vmName}] ${what} at ${((Date.now() - vmStartedAt) / 1000).toFixed(1)} s`);
-
-/** Data of a GraphQL answer; its errors become the thrown message. */
-async function must<T>(gql: Gql, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const r = await gql<T>(query, variables);
-  if (!r.data || r.errors?.length) throw new Error(`${query}\n→ ${JSON.stringify(r.errors)}`);
-  return r.data;
-}
 
 async function stopVm(): Promise<void> {
   if (!vm) return;
@@ -258,109 +250,37 @@ beforeAll(async () => {
   const url = server.url;
 
   // The site, its key, and the boot chain: iPXE build → mainscript → subscript → node OS.
-  await must(
-    gql,
-    "mutation($input: UpsertSiteInput!) { upsertSite(input: $input) { artifactId } }",
-    { input: { artifactId: SITE, openEnrollment: true } },
-  );
-  const pair = await must<{ generateSshKeyPair: { publicKey: string; privateKey: string } }>(
-    gql,
-    "mutation { generateSshKeyPair(input: { algorithm: ED25519 }) { publicKey privateKey } }",
-  );
-  privateKey = pair.generateSshKeyPair.privateKey;
-  const key = await must<{ addSshKey: { id: string } }>(
-    gql,
-    "mutation($input: AddSshKeyInput!) { addSshKey(input: $input) { id } }",
-    { input: { text: pair.generateSshKeyPair.publicKey, artifactId: SITE } },
-  );
-  const cmdline = nodeOsCmdline({
-    keysUrl: `${url}/api/sshkeys/${key.addSshKey.id}`,
-    callhomeUrl: `${url}/api/localnodes`,
-    artifactId: SITE,
+  // The embedded script keeps trying while the server is away, so a host that PXE-boots
+  // during an outage finishes once the server is back.
+  const chain = await setUpBootChain(gql, {
+    site: SITE,
+    serverUrl: url,
+    mirrorUrl: `http://${SERVER}:${MIRROR_PORT}`,
+    distributorName: "lab-dist",
+    device: "lan0",
+    range: `${SUBNET}.0/24`,
+    label: "e2e",
+    embeddedScript: (mainscriptUrl) =>
+      [
+        "#!ipxe",
+        "dhcp",
+        ":chain",
+        `chain ${mainscriptUrl} || goto retry`,
+        ":retry",
+        `echo ${RETRY_LINE} in 3 s`,
+        "sleep 3",
+        "goto chain",
+        "",
+      ].join("\n"),
   });
-  const mirrorUrl = `http://${SERVER}:${MIRROR_PORT}`;
-  const sub = await must<{ createSubscript: { id: string } }>(
-    gql,
-    "mutation($input: CreateSubscriptInput!) { createSubscript(input: $input) { id } }",
-    {
-      input: {
-        text: [
-          "#!ipxe",
-          "echo e2e: subscript",
-          `kernel ${mirrorUrl}/vmlinuz initrd=initrd.gz ${cmdline}`,
-          `initrd ${mirrorUrl}/initrd.gz`,
-          "boot",
-          "",
-        ].join("\n"),
-      },
-    },
-  );
-  const main = await must<{ createMainscript: { id: string } }>(
-    gql,
-    "mutation($input: CreateMainscriptInput!) { createMainscript(input: $input) { id } }",
-    {
-      input: {
-        text: `#!ipxe\necho e2e: mainscript\nchain ${url}/api/subscripts/${sub.createSubscript.id}\n`,
-      },
-    },
-  );
-  // Embedded in both iPXE builds. It keeps trying while the server is away, so a host that
-  // PXE-boots during an outage finishes once the server is back.
-  const embedded = [
-    "#!ipxe",
-    "dhcp",
-    ":chain",
-    `chain ${url}/api/mainscripts/${main.createMainscript.id} || goto retry`,
-    ":retry",
-    `echo ${RETRY_LINE} in 3 s`,
-    "sleep 3",
-    "goto chain",
-    "",
-  ].join("\n");
-  const builds: BuildView[] = [];
-  for (const [platform, driver, extension] of [
-    ["bin-x86_64-efi", "ipxe", "efi"],
-    ["bin-x86_64-pcbios", "undionly", "kpxe"],
-  ] as const) {
-    const created = await createIpxe({ gql }, { script: embedded, platform, driver, extension });
-    const done = await waitForBuild({ gql }, created.id);
-    expect(done.status, done.error ?? "").toBe("DONE");
-    builds.push(done);
-  }
-  const [uefi, bios] = builds;
-
-  const tokenResult = await must<{
-    createDistributorToken: { token: string; distributor: { id: string } };
-  }>(
-    gql,
-    "mutation($input: CreateDistributorTokenInput!) { createDistributorToken(input: $input) { token distributor { id } } }",
-    { input: { artifactId: SITE, name: "lab-dist" } },
-  );
-  distributorId = tokenResult.createDistributorToken.distributor.id;
-  await must(
-    gql,
-    "mutation($input: UpdateDistributorInput!) { updateDistributor(input: $input) { id } }",
-    {
-      input: {
-        id: distributorId,
-        ipxeUefi: uefi?.id,
-        ipxeBios: bios?.id,
-        device: "lan0",
-        range: `${SUBNET}.0/24`,
-      },
-    },
-  );
-  await must(
-    gql,
-    "mutation($input: SetDistributorStatusInput!) { setDistributorStatus(input: $input) { on } }",
-    { input: { id: distributorId, on: true } },
-  );
+  privateKey = chain.privateKey;
+  distributorId = chain.distributorId;
 
   const agentDir = join(dir, "agent");
   agent = startLabAgent(lab, {
     host: "dist",
     server: url,
-    token: tokenResult.createDistributorToken.token,
+    token: chain.distributorToken,
     dataDir: agentDir,
   });
   cleanups.push(() => agent.stop());

@@ -12,7 +12,7 @@ export type DnsmasqConfigInput = {
   /** Network interface to serve, e.g. "eth0" (Linux rules: 1–15 of [A-Za-z0-9_.-]). */
   interface: string;
   /**
-   * The LAN the proxy answers on: any IPv4 address inside it, optionally with a prefix
+   * The LAN the proxy answers on: an IPv4 address inside it (whichever), optionally with a prefix
    * length, e.g. "192.168.178.1" (the seed's style; /24 is assumed) or "10.99.0.0/24".
    * Rendered as the network address plus its dotted netmask. The prefix must be 8–30.
    */
