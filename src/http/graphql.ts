@@ -3,12 +3,14 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { CallerAuth } from "../auth/caller-auth.ts";
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/unavailable.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { Limits } from "../schema/builder.ts";
 import type { Context } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
 import { useAccessGate } from "./access-gate.ts";
+import { RETRY_AFTER_SECONDS } from "./outage.ts";
 import { requestScope } from "./request-scope.ts";
 
 /** What the transport hands to Yoga: an HTTP request, or a WebSocket's connection params. */
@@ -25,6 +27,14 @@ export function bearerToken(value: unknown): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
   return match?.[1];
 }
+
+const unavailableError = () =>
+  new GraphQLError(new DatabaseUnavailableError().message, {
+    extensions: {
+      code: "UNAVAILABLE",
+      http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+    },
+  });
 
 const unauthenticatedError = () =>
   new GraphQLError(
@@ -97,6 +107,7 @@ export function createGraphql(
     logging: false,
     graphiql: { title: "Provisioner", subscriptionsProtocol: "WS" },
     context: async ({ request, connectionParams, requestId, signal }) => {
+      if (!deps.health.available()) throw unavailableError();
       const token = request
         ? bearerToken(request.headers.get("authorization"))
         : bearerToken(connectionParams?.authorization);
@@ -142,6 +153,18 @@ export function createGraphql(
         }
         // Errors raised deliberately as GraphQL errors (auth, limits, validation) already speak to the client.
         if (isGraphQLError(original)) return original;
+        if (isDatabaseUnavailable(original)) {
+          const at = isGraphQLError(error) ? error : undefined;
+          requestScope.getStore()?.log.warn("database unavailable during a GraphQL operation");
+          return new GraphQLError(new DatabaseUnavailableError().message, {
+            nodes: at?.nodes,
+            path: at?.path,
+            extensions: {
+              code: "UNAVAILABLE",
+              http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+            },
+          });
+        }
         const scope = requestScope.getStore();
         (scope?.log ?? deps.log).error({ err: original }, "unexpected error in GraphQL operation");
         const at = isGraphQLError(error) ? error : undefined;
