@@ -48,7 +48,7 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   return (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 40_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await fn().catch(() => undefined);
@@ -155,7 +155,7 @@ beforeAll(async () => {
   sshd = await startSshServer(NODE_IP, keys.public);
   startAgent();
   await online();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await killAgent();
@@ -177,7 +177,7 @@ describe("durable distributor work across replicas", () => {
     const done = await finished(a.url, id);
     expect(done).toMatchObject({ status: "DONE", exitCode: 3, output: "hello-42\n", error: null });
     expect(await starts("cross")).toBe(1);
-  }, 60_000);
+  }, 180_000);
 
   it("work queued while the agent is away survives SIGKILL of every replica, and runs once", async () => {
     await killAgent();
@@ -200,7 +200,7 @@ describe("durable distributor work across replicas", () => {
     expect(done).toMatchObject({ status: "DONE", exitCode: 0, output: "survived\n" });
     await a.start();
     expect(await starts("survivor")).toBe(1);
-  }, 120_000);
+  }, 240_000);
 
   it("an agent killed mid-run does not run the script again when the run is redelivered", async () => {
     const id = await queue(
@@ -217,7 +217,7 @@ describe("durable distributor work across replicas", () => {
     expect(done.status).toBe("FAILED");
     expect(done.error).toBe(INTERRUPTED);
     expect(await starts("interrupted")).toBe(1);
-  }, 90_000);
+  }, 180_000);
 
   it("a run redelivered after its replica died while it ran finishes once, DONE", async () => {
     const id = await queue(a.url, `echo redelivered >> ${countFile}\nsleep 3\necho after-sleep\n`);
@@ -230,7 +230,7 @@ describe("durable distributor work across replicas", () => {
     expect(done).toMatchObject({ status: "DONE", exitCode: 0 });
     expect(done.output).toContain("after-sleep");
     expect(await starts("redelivered")).toBe(1);
-  }, 90_000);
+  }, 180_000);
 
   it("work not taken before its deadline fails, naming the distributor and how long it was offline", async () => {
     await killAgent();
@@ -247,7 +247,7 @@ describe("durable distributor work across replicas", () => {
     const later = await queue(a.url, `echo later >> ${countFile}\n`);
     expect((await finished(a.url, later)).status).toBe("DONE");
     expect(await starts("expired")).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it("the private key is nowhere at rest: not in any table, log or the agent's files", async () => {
     const sql = postgres(database.url, { max: 1 });

@@ -66,7 +66,7 @@ async function serve(): Promise<{
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`serve did not get ready:\n${output}`)),
-      60_000,
+      120_000,
     );
     child.all?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -88,65 +88,103 @@ async function stop(child: ResultPromise) {
   return result;
 }
 
+// Each test starts PostgreSQL (initdb on the first) and migrates: slow on a busy 2-core machine.
+const SLOW = 180_000;
+
 describe("provisioner serve on the embedded default", () => {
-  it("starts PostgreSQL in an empty DATA_DIR, not as root, and keeps data across restarts", async () => {
-    const first = await serve();
-    const tokenFile = path.join(dataDir, "admin-token");
-    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
-    const token = (await readFile(tokenFile, "utf8")).trim();
+  it(
+    "starts PostgreSQL in an empty DATA_DIR, not as root, and keeps data across restarts",
+    async () => {
+      const first = await serve();
+      const tokenFile = path.join(dataDir, "admin-token");
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+      const token = (await readFile(tokenFile, "utf8")).trim();
 
-    const pid = postmasterPid();
-    expect(alive(pid)).toBe(true);
-    const uid = /Uid:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1];
-    expect(uid).not.toBe("0");
+      const pid = postmasterPid();
+      expect(alive(pid)).toBe(true);
+      const uid = /Uid:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1];
+      expect(uid).not.toBe("0");
 
-    const created = await provisioner(
-      ["--server", first.url, "--token", token, "--json", "mainscript", "create", "--file", "-"],
-      {
-        input: "#!ipxe\necho persisted\n",
-      },
-    );
-    expect(created.exitCode, created.stderr).toBe(0);
-    const { id } = JSON.parse(created.stdout) as { id: string };
+      const created = await provisioner(
+        ["--server", first.url, "--token", token, "--json", "mainscript", "create", "--file", "-"],
+        {
+          input: "#!ipxe\necho persisted\n",
+        },
+      );
+      expect(created.exitCode, created.stderr).toBe(0);
+      const { id } = JSON.parse(created.stdout) as { id: string };
 
-    const stopped = await stop(first.child);
-    expect(stopped.exitCode).toBe(0);
-    expect(alive(pid)).toBe(false);
+      const stopped = await stop(first.child);
+      expect(stopped.exitCode).toBe(0);
+      expect(alive(pid)).toBe(false);
 
-    const second = await serve();
-    expect(await (await fetch(`${second.url}/api/mainscripts/${id}`)).text()).toBe(
-      "#!ipxe\necho persisted\n",
-    );
-    // The first start's token still works; no second token was made.
-    const ls = await provisioner([
-      "--server",
-      second.url,
-      "--token",
-      token,
-      "--json",
-      "mainscript",
-      "ls",
-    ]);
-    expect(JSON.parse(ls.stdout)).toHaveLength(1);
-    expect((await stop(second.child)).exitCode).toBe(0);
-  });
+      const second = await serve();
+      expect(await (await fetch(`${second.url}/api/mainscripts/${id}`)).text()).toBe(
+        "#!ipxe\necho persisted\n",
+      );
+      // The first start's token still works; no second token was made.
+      const ls = await provisioner([
+        "--server",
+        second.url,
+        "--token",
+        token,
+        "--json",
+        "mainscript",
+        "ls",
+      ]);
+      expect(JSON.parse(ls.stdout)).toHaveLength(1);
+      expect((await stop(second.child)).exitCode).toBe(0);
+    },
+    SLOW,
+  );
 
-  it("recovers after serve was killed with SIGKILL (orphaned PostgreSQL)", async () => {
-    const first = await serve();
-    const pid = postmasterPid();
-    first.child.kill("SIGKILL");
-    await first.child;
-    running.delete(first.child);
-    expect(alive(pid)).toBe(true);
-    const second = await serve();
-    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
-    expect((await stop(second.child)).exitCode).toBe(0);
-  });
+  it(
+    "recovers after serve was killed with SIGKILL (orphaned PostgreSQL)",
+    async () => {
+      const first = await serve();
+      const pid = postmasterPid();
+      first.child.kill("SIGKILL");
+      await first.child;
+      running.delete(first.child);
+      expect(alive(pid)).toBe(true);
+      const second = await serve();
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+      expect((await stop(second.child)).exitCode).toBe(0);
+    },
+    SLOW,
+  );
 
-  it("restarts its PostgreSQL when it dies, and says so", async () => {
-    const running = await serve();
-    const token = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
-    const list = async () => {
+  it(
+    "restarts its PostgreSQL when it dies, and says so",
+    async () => {
+      const running = await serve();
+      const token = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
+      const list = async () => {
+        const ls = await provisioner([
+          "--server",
+          running.url,
+          "--token",
+          token,
+          "--json",
+          "mainscript",
+          "ls",
+        ]);
+        expect(ls.exitCode, ls.stderr).toBe(0);
+        return JSON.parse(ls.stdout) as unknown[];
+      };
+      const before = await list();
+      const pid = postmasterPid();
+      process.kill(pid as number, "SIGKILL");
+      const deadline = Date.now() + 60_000;
+      let healthy = false;
+      while (!healthy && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        healthy = (await fetch(`${running.url}/healthz`).catch(() => undefined))?.status === 200;
+        healthy &&= alive(postmasterPid()) && postmasterPid() !== pid;
+      }
+      expect(healthy, running.output().slice(-3000)).toBe(true);
+      expect(running.output()).toContain("embedded PostgreSQL stopped unexpectedly; restarting it");
+      expect(running.output()).toContain("embedded PostgreSQL restarted");
       const ls = await provisioner([
         "--server",
         running.url,
@@ -157,50 +195,35 @@ describe("provisioner serve on the embedded default", () => {
         "ls",
       ]);
       expect(ls.exitCode, ls.stderr).toBe(0);
-      return JSON.parse(ls.stdout) as unknown[];
-    };
-    const before = await list();
-    const pid = postmasterPid();
-    process.kill(pid as number, "SIGKILL");
-    const deadline = Date.now() + 60_000;
-    let healthy = false;
-    while (!healthy && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      healthy = (await fetch(`${running.url}/healthz`).catch(() => undefined))?.status === 200;
-      healthy &&= alive(postmasterPid()) && postmasterPid() !== pid;
-    }
-    expect(healthy, running.output().slice(-3000)).toBe(true);
-    expect(running.output()).toContain("embedded PostgreSQL stopped unexpectedly; restarting it");
-    expect(running.output()).toContain("embedded PostgreSQL restarted");
-    const ls = await provisioner([
-      "--server",
-      running.url,
-      "--token",
-      token,
-      "--json",
-      "mainscript",
-      "ls",
-    ]);
-    expect(ls.exitCode, ls.stderr).toBe(0);
-    expect(JSON.parse(ls.stdout)).toHaveLength(1);
-    expect((await stop(running.child)).exitCode).toBe(0);
-  }, 90_000);
+      expect(JSON.parse(ls.stdout)).toHaveLength(1);
+      expect((await stop(running.child)).exitCode).toBe(0);
+    },
+    SLOW,
+  );
 
-  it("`provisioner migrate` applies migrations to the embedded database and exits", async () => {
-    const result = await provisioner(["migrate"], {
-      env: { DATA_DIR: dataDir, DATABASE_URL: "", ADMIN_TOKEN: "" },
-    });
-    expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/migrations applied/);
-    expect(alive(postmasterPid())).toBe(false);
-  });
+  it(
+    "`provisioner migrate` applies migrations to the embedded database and exits",
+    async () => {
+      const result = await provisioner(["migrate"], {
+        env: { DATA_DIR: dataDir, DATABASE_URL: "", ADMIN_TOKEN: "" },
+      });
+      expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/migrations applied/);
+      expect(alive(postmasterPid())).toBe(false);
+    },
+    SLOW,
+  );
 
-  it("refuses a bad configuration with every problem named", async () => {
-    const result = await provisioner(["serve"], {
-      env: { PORT: "99999", DATABASE_URL: "mysql://x", DATA_DIR: dataDir },
-    });
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/PORT/);
-    expect(result.stderr).toMatch(/DATABASE_URL/);
-  });
+  it(
+    "refuses a bad configuration with every problem named",
+    async () => {
+      const result = await provisioner(["serve"], {
+        env: { PORT: "99999", DATABASE_URL: "mysql://x", DATA_DIR: dataDir },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/PORT/);
+      expect(result.stderr).toMatch(/DATABASE_URL/);
+    },
+    SLOW,
+  );
 });

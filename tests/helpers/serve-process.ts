@@ -48,8 +48,8 @@ export function provisionerProcess(
       child = proc;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${command} not ready in 60 s:\n${log.slice(-3000)}`)),
-          60_000,
+          () => reject(new Error(`${command} not ready in 120 s:\n${log.slice(-3000)}`)),
+          120_000,
         );
         proc.all?.on("data", (chunk: Buffer) => {
           log = (log + chunk.toString()).slice(-200_000);
