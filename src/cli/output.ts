@@ -20,6 +20,13 @@ export function printRows(
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
 }
 
+/** One row as a single line, for streams where column widths are not known in advance. */
+export function rowLine(row: Record<string, unknown>, columns: string[]): string {
+  return columns
+    .map((c) => (row[c] === null || row[c] === undefined ? "-" : String(row[c])))
+    .join("  ");
+}
+
 export function printOne(value: Record<string, unknown>, json: boolean | undefined): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -11,8 +11,10 @@ import {
   DISTRIBUTOR_CHANGED,
   type DistributorChanged,
   type DistributorConfig,
+  deleteDistributor,
   distributorConfig,
   getDistributor,
+  isOnline,
   listDistributors,
   markDistributorSeen,
   setDistributorStatus,
@@ -22,9 +24,6 @@ import type { Work } from "../resolvers/work-hub.ts";
 import { builder } from "./builder.ts";
 import { connectionOf, listComplexity } from "./connection.ts";
 import { callingDistributor } from "./principal.ts";
-
-// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
-const ONLINE_WINDOW_MS = 60_000;
 
 const BootEventKind = builder.enumType("BootEventKind", { values: BOOT_EVENT_KINDS });
 
@@ -48,8 +47,7 @@ const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
     name: t.exposeString("name"),
     online: t.boolean({
       description: "Connected, and heard from within the last minute",
-      resolve: (d) =>
-        d.online && d.lastSeenAt !== null && Date.now() - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+      resolve: (d) => isOnline(d),
     }),
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
     on: t.exposeBoolean("on"),
@@ -181,6 +179,9 @@ const UpdateDistributorInput = builder.inputType("UpdateDistributorInput", {
     }),
   }),
 });
+const DeleteDistributorInput = builder.inputType("DeleteDistributorInput", {
+  fields: (t) => ({ id: t.id() }),
+});
 const SetDistributorStatusInput = builder.inputType("SetDistributorStatusInput", {
   fields: (t) => ({ id: t.id(), on: t.boolean() }),
 });
@@ -235,6 +236,13 @@ builder.mutationFields((t) => ({
     type: Distributor,
     args: { input: t.arg({ type: SetDistributorStatusInput, required: true }) },
     resolve: (_root, { input }, ctx) => setDistributorStatus(ctx.deps, input),
+  }),
+  deleteDistributor: t.field({
+    type: Distributor,
+    description:
+      "Deletes the distributor with its boot events and script runs; refused (CONFLICT) while its agent is online.",
+    args: { input: t.arg({ type: DeleteDistributorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => deleteDistributor(ctx.deps, input),
   }),
   // The fields below are the distributor agent's (see principal.ts).
   registerDistributor: t.field({

@@ -16,6 +16,7 @@ import {
   CreateIpxeDocument,
   CreateIsoDocument,
   CreateSyslinuxDocument,
+  DeleteBuildDocument,
   GetBuildDocument,
   ListGrubsDocument,
   ListIpxesDocument,
@@ -262,12 +263,12 @@ export function registerBuildCommands(
 
   const listers = {
     ipxe: async (api: ApiClient) =>
-      (await api.request(ListIpxesDocument, { first: 500 })).ipxes.edges,
+      (await api.request(ListIpxesDocument, { first: 50 })).ipxes.edges,
     grub: async (api: ApiClient) =>
-      (await api.request(ListGrubsDocument, { first: 500 })).grubs.edges,
+      (await api.request(ListGrubsDocument, { first: 50 })).grubs.edges,
     syslinux: async (api: ApiClient) =>
-      (await api.request(ListSyslinuxsDocument, { first: 500 })).syslinuxs.edges,
-    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 500 })).isos.edges,
+      (await api.request(ListSyslinuxsDocument, { first: 50 })).syslinuxs.edges,
+    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 50 })).isos.edges,
   };
   for (const [name, cmd] of [
     ["ipxe", ipxe],
@@ -286,9 +287,18 @@ export function registerBuildCommands(
     });
   }
 
-  program
-    .command("build")
-    .description("any build by id")
+  const build = program.command("build").description("any build by id");
+  build
+    .command("delete <id>")
+    .description(
+      "delete a build of any kind; refused while a distributor serves it (ISOs made from it keep working)",
+    )
+    .action(async (id: string, _o: unknown, c: Command) => {
+      const g = c.optsWithGlobals<GlobalOptions>();
+      const { deleteBuild } = await client(g).request(DeleteBuildDocument, { id });
+      printOne({ id: deleteBuild.id, kind: deleteBuild.__typename, deleted: true }, g.json);
+    });
+  build
     .command("get <id>")
     .option("-o, --output <path>", "download the files")
     .action(async (id: string, o: WaitOptions, c: Command) => {
