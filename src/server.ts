@@ -1,5 +1,9 @@
 import { createCallerAuth } from "./auth/caller-auth.ts";
-import { bootstrapOperatorToken, createOperatorAuth } from "./auth/operator-tokens.ts";
+import {
+  type BootstrapResult,
+  bootstrapOperatorToken,
+  createOperatorAuth,
+} from "./auth/operator-tokens.ts";
 import type { Config } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
@@ -13,7 +17,14 @@ import type { Deps } from "./resolvers/deps.ts";
 import { WorkHub } from "./resolvers/work-hub.ts";
 import { openArtifactStore } from "./storage/index.ts";
 
-export type RunningServer = { url: string; databaseUrl: string; deps: Deps; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  databaseUrl: string;
+  deps: Deps;
+  /** Where the operator token came from on this start (`created` only on the very first). */
+  operatorToken: BootstrapResult;
+  stop(): Promise<void>;
+};
 type Cleanup = () => Promise<void>;
 
 /** Resolves DATABASE_URL, or starts the embedded PostgreSQL in DATA_DIR when it is unset. */
@@ -95,7 +106,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
       "provisioner is ready",
     );
-    return { url, databaseUrl, deps, stop: () => runAll(cleanups) };
+    return { url, databaseUrl, deps, operatorToken: bootstrap, stop: () => runAll(cleanups) };
   } catch (error) {
     await runAll(cleanups);
     throw error;
