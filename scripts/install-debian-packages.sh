@@ -16,6 +16,8 @@ packages=(
   dropbear-bin iputils-ping
   # fetch-ipxe.sh
   ca-certificates
+  # docs/tutorial.md's commands (run by tests/tutorial/)
+  curl jq
 )
 
 missing=()
