@@ -17,7 +17,9 @@ packages=(
   # fetch-ipxe.sh
   ca-certificates
   # docs/tutorial.md's commands (run by tests/tutorial/)
-  curl jq
+  curl jq wget
+  # tests/installer: Debian 12's real network installer (kernel + initrd)
+  debian-installer-12-netboot-amd64
 )
 
 missing=()
