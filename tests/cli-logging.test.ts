@@ -120,4 +120,35 @@ describe("provisioner serve output", () => {
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toBe('provisioner: LOG_FORMAT must be json, pretty or auto (got "xml")');
   }, 90_000);
+
+  it("the distributor agent logs readable lines on a terminal too", async () => {
+    // Port 9 on loopback: nothing listens, so the agent says it keeps retrying.
+    const agentDir = path.join(dataDir, "agent");
+    const command = [
+      process.execPath,
+      binPath,
+      "distributor",
+      "--server",
+      "http://127.0.0.1:9",
+      "--token",
+      `dist_${"A".repeat(43)}`,
+      "--data-dir",
+      agentDir,
+    ]
+      .map((a) => `'${a}'`)
+      .join(" ");
+    const { child, out } = await startUntil(
+      "script",
+      ["-qfec", command, "/dev/null"],
+      /WARN.*connection to the server closed; retrying/,
+    );
+    await stop(child);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes from pino-pretty
+    const plain = out.stdout.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(plain).toMatch(
+      /^\[\d\d:\d\d:\d\d\] WARN: connection to the server closed; retrying\r?$/m,
+    );
+    expect(plain).toMatch(/^ {4}server: "http:\/\/127\.0\.0\.1:9"\r?$/m);
+    expect(plain).not.toContain('{"level"');
+  }, 60_000);
 });
