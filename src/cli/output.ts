@@ -37,3 +37,8 @@ export function printOne(value: Record<string, unknown>, json: boolean | undefin
     process.stdout.write(text.includes("\n") ? `${key}:\n${text}\n` : `${key}: ${text}\n`);
   }
 }
+
+/** Lists show one page; say so on stderr when the server has more, so nothing is missed silently. */
+export function noteMore(shown: number, total: number, how: string): void {
+  if (total > shown) process.stderr.write(`showing ${shown} of ${total}; ${how}\n`);
+}

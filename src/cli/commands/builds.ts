@@ -23,7 +23,7 @@ import {
   ListIsosDocument,
   ListSyslinuxsDocument,
 } from "../generated/graphql.ts";
-import { printOne, printRows } from "../output.ts";
+import { noteMore, printOne, printRows } from "../output.ts";
 import { createProgressBar } from "../progress-bar.ts";
 
 type Build = BuildFieldsFragment;
@@ -262,13 +262,11 @@ export function registerBuildCommands(
   });
 
   const listers = {
-    ipxe: async (api: ApiClient) =>
-      (await api.request(ListIpxesDocument, { first: 50 })).ipxes.edges,
-    grub: async (api: ApiClient) =>
-      (await api.request(ListGrubsDocument, { first: 50 })).grubs.edges,
+    ipxe: async (api: ApiClient) => (await api.request(ListIpxesDocument, { first: 50 })).ipxes,
+    grub: async (api: ApiClient) => (await api.request(ListGrubsDocument, { first: 50 })).grubs,
     syslinux: async (api: ApiClient) =>
-      (await api.request(ListSyslinuxsDocument, { first: 50 })).syslinuxs.edges,
-    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 50 })).isos.edges,
+      (await api.request(ListSyslinuxsDocument, { first: 50 })).syslinuxs,
+    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 50 })).isos,
   };
   for (const [name, cmd] of [
     ["ipxe", ipxe],
@@ -278,7 +276,8 @@ export function registerBuildCommands(
   ] as const) {
     cmd.command("ls").action(async (_o: unknown, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
-      const edges = await listers[name](client(g));
+      const { edges, totalCount } = await listers[name](client(g));
+      noteMore(edges.length, totalCount, "delete old builds with `provisioner build delete ID`");
       printRows(
         edges.map((e) => ({ ...e.node, files: e.node.files.map((f) => f.name).join(",") })),
         ["id", "status", "progress", "files", "error"],

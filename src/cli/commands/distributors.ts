@@ -11,7 +11,7 @@ import {
   SetDistributorStatusDocument,
   UpdateDistributorDocument,
 } from "../generated/graphql.ts";
-import { printOne, printRows } from "../output.ts";
+import { noteMore, printOne, printRows } from "../output.ts";
 import { subscribe } from "../subscribe.ts";
 
 const columns = [
@@ -79,6 +79,7 @@ export function registerDistributorCommands(
         // The server's query-complexity limit allows about 400 rows of these fields.
         first: 200,
       });
+      noteMore(distributors.edges.length, distributors.totalCount, "narrow it with --site");
       printRows(
         distributors.edges.map((e) => e.node),
         columns,

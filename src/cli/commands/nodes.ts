@@ -12,7 +12,7 @@ import {
   RunScriptDocument,
   type ScriptRunFieldsFragment,
 } from "../generated/graphql.ts";
-import { printOne, printRows, rowLine } from "../output.ts";
+import { noteMore, printOne, printRows, rowLine } from "../output.ts";
 import { readFileOrStdin } from "../read-input.ts";
 import { subscribe } from "../subscribe.ts";
 
@@ -73,6 +73,11 @@ export function registerNodeCommands(
         first: Number(o.first),
       });
       const nodes = localnodes.edges.map((e) => e.node);
+      noteMore(
+        nodes.length,
+        localnodes.totalCount,
+        "narrow it with --artifact-id or raise --first",
+      );
       if (!updates || !first) {
         printRows(nodes, columns, g.json);
         return;

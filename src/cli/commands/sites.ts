@@ -6,7 +6,7 @@ import {
   RotateEnrollmentTokenDocument,
   UpsertSiteDocument,
 } from "../generated/graphql.ts";
-import { printOne, printRows } from "../output.ts";
+import { noteMore, printOne, printRows } from "../output.ts";
 
 /** `provisioner site ls|upsert|rotate-token|delete`. */
 export function registerSiteCommands(
@@ -17,6 +17,7 @@ export function registerSiteCommands(
   site.command("ls").action(async (_o: unknown, c: Command) => {
     const g = c.optsWithGlobals<GlobalOptions>();
     const { sites } = await client(g).request(ListSitesDocument, { first: 200 });
+    noteMore(sites.edges.length, sites.totalCount, "the rest are not shown");
     printRows(
       sites.edges.map((e) => e.node),
       ["artifactId", "openEnrollment", "enrollmentToken"],
