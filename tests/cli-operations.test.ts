@@ -132,7 +132,7 @@ describe("provisioner distributor, node and delete commands", () => {
       `CONFLICT: build ${build.id} is served by distributor ${distributorId} (ops.example/lab)`,
     );
     expect((await json<Distributor>(["distributor", "off", distributorId])).on).toBe(false);
-  }, 90_000);
+  }, 180_000);
 
   it("distributor events prints the timeline MAC first and follows new events", async () => {
     const report = (mac: string, detail: string) =>
@@ -165,7 +165,7 @@ describe("provisioner distributor, node and delete commands", () => {
     );
     expect(follow.lines[0]).toMatch(/^52:54:00:00:00:01 /);
     follow.child.kill("SIGTERM");
-  }, 60_000);
+  }, 120_000);
 
   it("node ping, node run (streams, remote exit code), reset-host-key, nodes ls --follow", async () => {
     await cli(["site", "upsert", SITE]);
@@ -268,7 +268,7 @@ describe("provisioner distributor, node and delete commands", () => {
     const again = await cli(["node", "run", nodeId, "--script", script, "--key", keyFile]);
     expect(again.stdout).toBe("ok");
     expect(again.exitCode).toBe(0);
-  }, 120_000);
+  }, 240_000);
 
   it("deletes: a distributor only when offline, a site only with --cascade when it has dependents", async () => {
     const online = await cli(["distributor", "delete", distributorId]);
@@ -320,7 +320,7 @@ describe("provisioner distributor, node and delete commands", () => {
     expect(del.exitCode, del.stderr).toBe(0);
     const get = await cli(["build", "get", id]);
     expect(get.stderr).toContain(`NOT_FOUND: build ${id} does not exist`);
-  }, 60_000);
+  }, 120_000);
 });
 
 async function enrollmentToken(): Promise<string> {

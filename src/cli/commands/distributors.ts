@@ -153,25 +153,37 @@ export function registerDistributorCommands(
     .action(async (id: string, o: { first: string; follow?: boolean }, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
       const api = client(g);
-      const { distributor: d } = await api.request(DistributorEventsDocument, {
-        id,
-        first: Number(o.first),
-      });
-      if (!d) throw new CliError(`distributor ${id} does not exist`);
-      // Subscribe before printing the history, so an event in between is not lost.
-      const updates = o.follow
-        ? subscribe(api, FollowBootEventsDocument, { artifactId: d.artifactId })
-        : undefined;
-      const next = updates?.next();
+      const history = async () => {
+        const { distributor: d } = await api.request(DistributorEventsDocument, {
+          id,
+          first: Number(o.first),
+        });
+        if (!d) throw new CliError(`distributor ${id} does not exist`);
+        return d;
+      };
       const print = (e: BootEventFieldsFragment) =>
         process.stdout.write(`${g.json ? JSON.stringify(e) : eventLine(e)}\n`);
-      // The query answers newest first; a timeline reads oldest first.
+      let d = await history();
+      if (!o.follow) {
+        // The query answers newest first; a timeline reads oldest first.
+        for (const e of [...d.events].reverse()) print(e);
+        return;
+      }
+      // Subscribe, then read the history again: an event in between shows up in both,
+      // and is printed once (the subscription skips what the history already printed).
+      const updates = subscribe(api, FollowBootEventsDocument, { artifactId: d.artifactId });
+      const next = updates.next();
+      next.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      d = await history();
+      const seen = new Set(d.events.map((e) => JSON.stringify(e)));
       for (const e of [...d.events].reverse()) print(e);
-      if (!updates || !next) return;
+      const follow = (e: BootEventFieldsFragment) => {
+        if (e.distributorId !== d.id || seen.has(JSON.stringify(e))) return;
+        print(e);
+      };
       const head = await next;
       if (head.done) return;
-      if (head.value.bootEvents.distributorId === d.id) print(head.value.bootEvents);
-      for await (const { bootEvents } of updates)
-        if (bootEvents.distributorId === d.id) print(bootEvents);
+      follow(head.value.bootEvents);
+      for await (const { bootEvents } of updates) follow(bootEvents);
     });
 }

@@ -67,7 +67,10 @@ export function registerNodeCommands(
       const updates = o.follow
         ? subscribe(api, LocalnodeRegisteredDocument, { artifactId: o.artifactId })
         : undefined;
-      const first = updates?.next();
+      const firstUpdate = updates?.next();
+      // Handled here too, so a failing subscription never surfaces as an unhandled rejection
+      // while the list is still loading; awaiting it below still throws its error.
+      firstUpdate?.catch(() => undefined);
       const { localnodes } = await api.request(ListLocalnodesDocument, {
         artifactId: o.artifactId,
         first: Number(o.first),
@@ -78,7 +81,7 @@ export function registerNodeCommands(
         localnodes.totalCount,
         "narrow it with --artifact-id or raise --first",
       );
-      if (!updates || !first) {
+      if (!updates || !firstUpdate) {
         printRows(nodes, columns, g.json);
         return;
       }
@@ -86,7 +89,7 @@ export function registerNodeCommands(
         process.stdout.write(`${g.json ? JSON.stringify(n) : rowLine(n, columns)}\n`);
       if (g.json) for (const n of nodes) print(n);
       else printRows(nodes, columns, false);
-      const head = await first;
+      const head = await firstUpdate;
       if (head.done) return;
       print(head.value.localnodeRegistered);
       for await (const { localnodeRegistered } of updates) print(localnodeRegistered);
