@@ -16,6 +16,10 @@ packages=(
   dropbear-bin iputils-ping
   # fetch-ipxe.sh
   ca-certificates
+  # docs/tutorial.md's commands (run by tests/tutorial/)
+  curl jq wget
+  # tests/installer: Debian 12's real network installer (kernel + initrd)
+  debian-installer-12-netboot-amd64
 )
 
 missing=()

@@ -1,5 +1,9 @@
 import { createCallerAuth } from "./auth/caller-auth.ts";
-import { bootstrapOperatorToken, createOperatorAuth } from "./auth/operator-tokens.ts";
+import {
+  type BootstrapResult,
+  bootstrapOperatorToken,
+  createOperatorAuth,
+} from "./auth/operator-tokens.ts";
 import type { Config } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
@@ -17,7 +21,14 @@ import { openArtifactStore } from "./storage/index.ts";
 import { createWorkQueue } from "./work/distributor-work.ts";
 import { startPeriodic } from "./work/periodic.ts";
 
-export type RunningServer = { url: string; databaseUrl: string; deps: Deps; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  databaseUrl: string;
+  deps: Deps;
+  /** Where the operator token came from on this start (`created` only on the very first). */
+  operatorToken: BootstrapResult;
+  stop(): Promise<void>;
+};
 type Cleanup = () => Promise<void>;
 
 /** Resolves DATABASE_URL, or starts the embedded PostgreSQL in DATA_DIR when it is unset. */
@@ -110,7 +121,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
       "provisioner is ready",
     );
-    return { url, databaseUrl, deps, stop: () => runAll(cleanups) };
+    return { url, databaseUrl, deps, operatorToken: bootstrap, stop: () => runAll(cleanups) };
   } catch (error) {
     await runAll(cleanups);
     throw error;

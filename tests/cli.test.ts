@@ -62,6 +62,17 @@ describe("provisioner CLI", () => {
     ]);
     const nodes = JSON.parse(json.stdout) as Array<{ ip: string }>;
     expect(nodes.map((n) => n.ip).sort()).toEqual(["10.99.0.7", "10.99.0.8"]);
+    const page = await provisioner([
+      ...auth,
+      "nodes",
+      "ls",
+      "--artifact-id",
+      "cli.example",
+      "--first",
+      "1",
+    ]);
+    expect(page.stdout.trim().split("\n")).toHaveLength(2);
+    expect(page.stderr).toBe("showing 1 of 2; narrow it with --artifact-id or raise --first");
   });
 
   it("generates a key pair into files and registers the public half", async () => {

@@ -32,7 +32,7 @@ type GqlResponse<R> = {
 /** A small typed GraphQL client over fetch; documents come from the codegen'd operations. */
 export class ApiClient {
   readonly server: string;
-  private readonly token: string | undefined;
+  readonly token: string | undefined;
 
   constructor(options: GlobalOptions) {
     this.server = resolveServer(options);

@@ -20,6 +20,13 @@ export function printRows(
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
 }
 
+/** One row as a single line, for streams where column widths are not known in advance. */
+export function rowLine(row: Record<string, unknown>, columns: string[]): string {
+  return columns
+    .map((c) => (row[c] === null || row[c] === undefined ? "-" : String(row[c])))
+    .join("  ");
+}
+
 export function printOne(value: Record<string, unknown>, json: boolean | undefined): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -29,4 +36,9 @@ export function printOne(value: Record<string, unknown>, json: boolean | undefin
     const text = String(v ?? "");
     process.stdout.write(text.includes("\n") ? `${key}:\n${text}\n` : `${key}: ${text}\n`);
   }
+}
+
+/** Lists show one page; say so on stderr when the server has more, so nothing is missed silently. */
+export function noteMore(shown: number, total: number, how: string): void {
+  if (total > shown) process.stderr.write(`showing ${shown} of ${total}; ${how}\n`);
 }

@@ -3,12 +3,15 @@ import { applyMigrations } from "../db/migrate.ts";
 import { createLogger } from "../logger.ts";
 import { resolveDatabase, startServer, startWorker } from "../server.ts";
 import { untilSignal } from "./signals.ts";
+import { welcomeText } from "./welcome.ts";
 
 /** `provisioner serve`: runs until SIGINT/SIGTERM, then shuts down in order. */
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
+  const welcome = welcomeText(server.url, server.operatorToken);
+  if (welcome) process.stderr.write(`${welcome}\n`);
   await untilSignal(log);
   await server.stop();
 }

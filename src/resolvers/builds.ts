@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
-import { type BuildKind, type BuildRow, builds } from "../db/schema.ts";
-import { badInput, notFound } from "../domain/errors.ts";
+import { and, eq, or } from "drizzle-orm";
+import { type BuildKind, type BuildRow, builds, distributors } from "../db/schema.ts";
+import { badInput, conflict, notFound } from "../domain/errors.ts";
 import { parseId } from "../domain/validation.ts";
 import { buildKinds } from "../jobs/kinds.ts";
 import type { Deps } from "./deps.ts";
@@ -134,4 +134,33 @@ export async function* allBuildUpdates(deps: Deps, signal?: AbortSignal): AsyncG
     const row = await getBuildById(deps, event.id);
     if (row) yield row;
   }
+}
+
+/**
+ * Deletes a build. Refused while a distributor serves it (its LAN would lose the boot
+ * file). ISOs made from it keep working: they hold copies of its files. The stored
+ * bytes stay in the artifact store, which is content-addressed and may share them.
+ * A concurrent updateDistributor can still slip in between; the lead's foreign key
+ * (distributors.ipxe_* → builds, restrict) closes that gap in the database.
+ */
+export async function deleteBuild(deps: Deps, input: { id: unknown }): Promise<BuildRow> {
+  const id = parseId(input.id);
+  const row = await deps.db.transaction(async (tx) => {
+    const users = await tx
+      .select({ id: distributors.id, name: distributors.name, artifactId: distributors.artifactId })
+      .from(distributors)
+      .where(or(eq(distributors.ipxeUefi, id), eq(distributors.ipxeBios, id)))
+      .for("update");
+    if (users.length > 0) {
+      const names = users.map((d) => `${d.id} (${d.artifactId}/${d.name})`).join(", ");
+      throw conflict(
+        `build ${id} is served by distributor ${names}; point it at another build with updateDistributor first`,
+      );
+    }
+    const [deleted] = await tx.delete(builds).where(eq(builds.id, id)).returning();
+    return deleted;
+  });
+  if (!row) throw notFound(`build ${id} does not exist`);
+  await deps.bus.publish(BUILD_CHANGED, { id } satisfies BuildChanged);
+  return row;
 }

@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { sha256Hex } from "../auth/operator-tokens.ts";
-import { type BuildRow, builds, type DistributorRow, distributors } from "../db/schema.ts";
+import {
+  type BuildRow,
+  bootEvents,
+  builds,
+  type DistributorRow,
+  distributors,
+  scriptRuns,
+} from "../db/schema.ts";
 import { parseProxyRange } from "../distributor/dnsmasq/render.ts";
-import { badInput, notFound } from "../domain/errors.ts";
+import { badInput, conflict, notFound } from "../domain/errors.ts";
 import { parseAgentPublicKey, SealedBoxError } from "../domain/sealed-box.ts";
 import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
 import { CONFIG_CHANGED as DISTRIBUTOR_CHANGED } from "../work/distributor-work.ts";
@@ -12,8 +19,6 @@ import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
 export { DISTRIBUTOR_CHANGED };
-// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
-export const ONLINE_WINDOW_MS = 60_000;
 export type DistributorChanged = { id: number };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -267,4 +272,44 @@ export async function distributorConfig(
     bios,
     scriptUrl: script?.url ?? null,
   };
+}
+
+// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
+export const ONLINE_WINDOW_MS = 60_000;
+
+/** Connected, and heard from within the last minute. */
+export function isOnline(d: DistributorRow, now = Date.now()): boolean {
+  return d.online && d.lastSeenAt !== null && now - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
+}
+
+/**
+ * Deletes a distributor with its boot events and script runs (they mean nothing
+ * without it). Refused while its agent is online: the agent would keep serving
+ * PXE on its LAN with a token that no longer exists.
+ */
+export async function deleteDistributor(
+  deps: Deps,
+  input: { id: unknown },
+): Promise<DistributorRow> {
+  const id = parseId(input.id);
+  const row = await deps.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(distributors)
+      .where(eq(distributors.id, id))
+      .for("update");
+    if (!current) throw notFound(`distributor ${id} does not exist`);
+    if (isOnline(current)) {
+      throw conflict(
+        `distributor ${id} (${current.artifactId}/${current.name}) is online; stop its agent first (it reads as offline at once on disconnect, or a minute after its last heartbeat)`,
+      );
+    }
+    await tx.delete(bootEvents).where(eq(bootEvents.distributorId, id));
+    await tx.delete(scriptRuns).where(eq(scriptRuns.distributorId, id));
+    const [deleted] = await tx.delete(distributors).where(eq(distributors.id, id)).returning();
+    return deleted;
+  });
+  if (!row) throw notFound(`distributor ${id} does not exist`);
+  await deps.bus.publish(DISTRIBUTOR_CHANGED, { id } satisfies DistributorChanged);
+  return row;
 }

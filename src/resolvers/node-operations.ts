@@ -13,7 +13,7 @@ import { seal } from "../domain/sealed-box.ts";
 import { parseId, parseScriptText } from "../domain/validation.ts";
 import { removeExpiredWork } from "../work/distributor-work.ts";
 import type { Deps } from "./deps.ts";
-import { distributorForSite, ONLINE_WINDOW_MS } from "./distributors.ts";
+import { distributorForSite, isOnline } from "./distributors.ts";
 import { getLocalnode } from "./localnodes.ts";
 
 export const SCRIPT_RUN_CHANGED = "script-run.changed";
@@ -146,7 +146,7 @@ function notTakenReason(distributor: DistributorRow | undefined, deadlineSeconds
   if (!lastSeen)
     return `${name} did not take the run within ${deadlineSeconds} s: it has never connected`;
   const silentMs = Date.now() - lastSeen.getTime();
-  if (distributor.online && silentMs < ONLINE_WINDOW_MS)
+  if (isOnline(distributor))
     return `${name} was connected but did not take the run within ${deadlineSeconds} s`;
   return `${name} did not take the run within ${deadlineSeconds} s: it has been offline for ${Math.round(silentMs / 1000)} s (last seen ${lastSeen.toISOString()})`;
 }

@@ -1,9 +1,18 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { type SiteRow, sites } from "../db/schema.ts";
-import { notFound, unauthenticated } from "../domain/errors.ts";
+import { eq, inArray } from "drizzle-orm";
+import {
+  bootEvents,
+  distributors,
+  localnodes,
+  type SiteRow,
+  scriptRuns,
+  sites,
+  sshKeys,
+} from "../db/schema.ts";
+import { conflict, notFound, unauthenticated } from "../domain/errors.ts";
 import { parseArtifactId, parseBooleanFlag } from "../domain/validation.ts";
 import type { Deps } from "./deps.ts";
+import { DISTRIBUTOR_CHANGED, type DistributorChanged, isOnline } from "./distributors.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
 export const SITE_CHANGED = "site.changed";
@@ -63,6 +72,81 @@ export async function rotateEnrollmentToken(
     .returning();
   if (!row) throw notFound(`site ${artifactId} does not exist`);
   await deps.bus.publish(SITE_CHANGED, { artifactId } satisfies SiteChanged);
+  return row;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Deletes a site. What hangs off it (its nodes, distributors, SSH keys) is named
+ * and the delete refused unless `cascade` is true, because deleting a site by
+ * mistake would otherwise silently drop a whole LAN's nodes. With `cascade` they
+ * go too (and the nodes' and distributors' script runs and boot events), but
+ * never while one of its distributors is online.
+ */
+export async function deleteSite(
+  deps: Deps,
+  input: { artifactId: unknown; cascade?: unknown },
+): Promise<SiteRow> {
+  const artifactId = parseArtifactId(input.artifactId);
+  const cascade = parseBooleanFlag(input.cascade, "cascade", false);
+  const { row, distributorIds } = await deps.db.transaction(async (tx) => {
+    const [site] = await tx
+      .select()
+      .from(sites)
+      .where(eq(sites.artifactId, artifactId))
+      .for("update");
+    if (!site) throw notFound(`site ${artifactId} does not exist`);
+    const nodes = await tx
+      .select({ id: localnodes.id })
+      .from(localnodes)
+      .where(eq(localnodes.artifactId, artifactId));
+    const dists = await tx
+      .select()
+      .from(distributors)
+      .where(eq(distributors.artifactId, artifactId))
+      .for("update");
+    const keys = await tx
+      .select({ id: sshKeys.id })
+      .from(sshKeys)
+      .where(eq(sshKeys.artifactId, artifactId));
+    const dependents = [
+      nodes.length ? plural(nodes.length, "node", "nodes") : "",
+      dists.length
+        ? `${plural(dists.length, "distributor", "distributors")} (${dists.map((d) => `${d.id} ${d.name}`).join(", ")})`
+        : "",
+      keys.length ? plural(keys.length, "SSH key", "SSH keys") : "",
+    ].filter(Boolean);
+    if (dependents.length && !cascade) {
+      throw conflict(
+        `site ${artifactId} still has ${dependents.join(", ")}; delete them first or delete with cascade`,
+      );
+    }
+    const online = dists.filter((d) => isOnline(d));
+    if (online.length) {
+      throw conflict(
+        `site ${artifactId} has online distributor ${online.map((d) => `${d.id} ${d.name}`).join(", ")}; stop its agent first`,
+      );
+    }
+    const nodeIds = nodes.map((n) => n.id);
+    const distIds = dists.map((d) => d.id);
+    if (nodeIds.length) {
+      await tx.delete(scriptRuns).where(inArray(scriptRuns.localnodeId, nodeIds));
+      await tx.delete(localnodes).where(inArray(localnodes.id, nodeIds));
+    }
+    if (distIds.length) {
+      await tx.delete(scriptRuns).where(inArray(scriptRuns.distributorId, distIds));
+      await tx.delete(bootEvents).where(inArray(bootEvents.distributorId, distIds));
+      await tx.delete(distributors).where(inArray(distributors.id, distIds));
+    }
+    if (keys.length) await tx.delete(sshKeys).where(eq(sshKeys.artifactId, artifactId));
+    const [deleted] = await tx.delete(sites).where(eq(sites.id, site.id)).returning();
+    if (!deleted) throw notFound(`site ${artifactId} does not exist`);
+    return { row: deleted, distributorIds: distIds };
+  });
+  await deps.bus.publish(SITE_CHANGED, { artifactId } satisfies SiteChanged);
+  for (const id of distributorIds)
+    await deps.bus.publish(DISTRIBUTOR_CHANGED, { id } satisfies DistributorChanged);
   return row;
 }
 

@@ -10,6 +10,7 @@ import {
   allBuildUpdates,
   buildUpdates,
   createBuild,
+  deleteBuild,
   getBuild,
   listBuilds,
 } from "../resolvers/builds.ts";
@@ -194,7 +195,18 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const DeleteBuildInput = builder.inputType("DeleteBuildInput", {
+  fields: (t) => ({ id: t.id() }),
+});
+
 builder.mutationFields((t) => ({
+  deleteBuild: t.field({
+    type: Build,
+    description:
+      "Deletes a build of any kind; refused (CONFLICT, naming them) while a distributor serves it.",
+    args: { input: t.arg({ type: DeleteBuildInput, required: true }) },
+    resolve: (_root, { input }, ctx) => deleteBuild(ctx.deps, input),
+  }),
   createIpxe: t.field({
     type: Ipxe,
     args: { input: t.arg({ type: CreateIpxeInput, required: true }) },

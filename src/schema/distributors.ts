@@ -9,8 +9,10 @@ import {
 import {
   createDistributorToken,
   type DistributorConfig,
+  deleteDistributor,
   distributorConfig,
   getDistributor,
+  isOnline,
   listDistributors,
   markDistributorSeen,
   ONLINE_WINDOW_MS,
@@ -46,8 +48,7 @@ const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
     name: t.exposeString("name"),
     online: t.boolean({
       description: "Connected, and heard from within the last minute",
-      resolve: (d) =>
-        d.online && d.lastSeenAt !== null && Date.now() - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+      resolve: (d) => isOnline(d),
     }),
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
     on: t.exposeBoolean("on"),
@@ -176,6 +177,9 @@ const UpdateDistributorInput = builder.inputType("UpdateDistributorInput", {
     }),
   }),
 });
+const DeleteDistributorInput = builder.inputType("DeleteDistributorInput", {
+  fields: (t) => ({ id: t.id() }),
+});
 const SetDistributorStatusInput = builder.inputType("SetDistributorStatusInput", {
   fields: (t) => ({ id: t.id(), on: t.boolean() }),
 });
@@ -239,6 +243,13 @@ builder.mutationFields((t) => ({
     type: Distributor,
     args: { input: t.arg({ type: SetDistributorStatusInput, required: true }) },
     resolve: (_root, { input }, ctx) => setDistributorStatus(ctx.deps, input),
+  }),
+  deleteDistributor: t.field({
+    type: Distributor,
+    description:
+      "Deletes the distributor with its boot events and script runs; refused (CONFLICT) while its agent is online.",
+    args: { input: t.arg({ type: DeleteDistributorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => deleteDistributor(ctx.deps, input),
   }),
   // The fields below are the distributor agent's (see principal.ts).
   registerDistributor: t.field({

@@ -1,5 +1,11 @@
 import type { SiteRow } from "../db/schema.ts";
-import { getSite, listSites, rotateEnrollmentToken, upsertSite } from "../resolvers/sites.ts";
+import {
+  deleteSite,
+  getSite,
+  listSites,
+  rotateEnrollmentToken,
+  upsertSite,
+} from "../resolvers/sites.ts";
 import { builder } from "./builder.ts";
 import { connectionOf, listComplexity } from "./connection.ts";
 
@@ -26,6 +32,18 @@ const RotateEnrollmentTokenInput = builder.inputType("RotateEnrollmentTokenInput
   fields: (t) => ({ artifactId: t.string() }),
 });
 
+const DeleteSiteInput = builder.inputType("DeleteSiteInput", {
+  fields: (t) => ({
+    artifactId: t.string(),
+    cascade: t.boolean({
+      required: false,
+      defaultValue: false,
+      description:
+        "also delete the site's nodes, distributors (with their events and runs) and SSH keys",
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
   sites: t.field({
     type: SiteConnection,
@@ -46,6 +64,13 @@ builder.mutationFields((t) => ({
     type: Site,
     args: { input: t.arg({ type: UpsertSiteInput, required: true }) },
     resolve: (_root, { input }, ctx) => upsertSite(ctx.deps, input),
+  }),
+  deleteSite: t.field({
+    type: Site,
+    description:
+      "Deletes a site. Refused (CONFLICT, naming them) while it has nodes, distributors or SSH keys, unless cascade is true; never while one of its distributors is online.",
+    args: { input: t.arg({ type: DeleteSiteInput, required: true }) },
+    resolve: (_root, { input }, ctx) => deleteSite(ctx.deps, input),
   }),
   rotateEnrollmentToken: t.field({
     type: Site,

@@ -16,13 +16,14 @@ import {
   CreateIpxeDocument,
   CreateIsoDocument,
   CreateSyslinuxDocument,
+  DeleteBuildDocument,
   GetBuildDocument,
   ListGrubsDocument,
   ListIpxesDocument,
   ListIsosDocument,
   ListSyslinuxsDocument,
 } from "../generated/graphql.ts";
-import { printOne, printRows } from "../output.ts";
+import { noteMore, printOne, printRows } from "../output.ts";
 import { createProgressBar } from "../progress-bar.ts";
 
 type Build = BuildFieldsFragment;
@@ -261,13 +262,11 @@ export function registerBuildCommands(
   });
 
   const listers = {
-    ipxe: async (api: ApiClient) =>
-      (await api.request(ListIpxesDocument, { first: 500 })).ipxes.edges,
-    grub: async (api: ApiClient) =>
-      (await api.request(ListGrubsDocument, { first: 500 })).grubs.edges,
+    ipxe: async (api: ApiClient) => (await api.request(ListIpxesDocument, { first: 50 })).ipxes,
+    grub: async (api: ApiClient) => (await api.request(ListGrubsDocument, { first: 50 })).grubs,
     syslinux: async (api: ApiClient) =>
-      (await api.request(ListSyslinuxsDocument, { first: 500 })).syslinuxs.edges,
-    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 500 })).isos.edges,
+      (await api.request(ListSyslinuxsDocument, { first: 50 })).syslinuxs,
+    iso: async (api: ApiClient) => (await api.request(ListIsosDocument, { first: 50 })).isos,
   };
   for (const [name, cmd] of [
     ["ipxe", ipxe],
@@ -277,7 +276,8 @@ export function registerBuildCommands(
   ] as const) {
     cmd.command("ls").action(async (_o: unknown, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
-      const edges = await listers[name](client(g));
+      const { edges, totalCount } = await listers[name](client(g));
+      noteMore(edges.length, totalCount, "delete old builds with `provisioner build delete ID`");
       printRows(
         edges.map((e) => ({ ...e.node, files: e.node.files.map((f) => f.name).join(",") })),
         ["id", "status", "progress", "files", "error"],
@@ -286,9 +286,18 @@ export function registerBuildCommands(
     });
   }
 
-  program
-    .command("build")
-    .description("any build by id")
+  const build = program.command("build").description("any build by id");
+  build
+    .command("delete <id>")
+    .description(
+      "delete a build of any kind; refused while a distributor serves it (ISOs made from it keep working)",
+    )
+    .action(async (id: string, _o: unknown, c: Command) => {
+      const g = c.optsWithGlobals<GlobalOptions>();
+      const { deleteBuild } = await client(g).request(DeleteBuildDocument, { id });
+      printOne({ id: deleteBuild.id, kind: deleteBuild.__typename, deleted: true }, g.json);
+    });
+  build
     .command("get <id>")
     .option("-o, --output <path>", "download the files")
     .action(async (id: string, o: WaitOptions, c: Command) => {

@@ -27,7 +27,7 @@ export function registerSshKeyCommands(
       const g = c.optsWithGlobals<GlobalOptions>();
       const { sshkeys } = await client(g).request(ListSshKeysDocument, {
         artifactId: o.artifactId,
-        first: 500,
+        first: 200,
       });
       printRows(
         sshkeys.edges.map((e) => e.node),
