@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ApiClient, CliError, type GlobalOptions } from "./client.ts";
 import { registerBuildCommands } from "./commands/builds.ts";
+import { registerDistributorCommand } from "./commands/distributor.ts";
 import { registerNodeCommands } from "./commands/nodes.ts";
 import { registerScriptCommands } from "./commands/scripts.ts";
 import { registerSiteCommands } from "./commands/sites.ts";
@@ -22,22 +23,7 @@ program
   .command("worker")
   .description("run build workers only (needs DATABASE_URL; the builder image runs this)")
   .action(async () => (await import("./serve.ts")).workerCommand());
-program
-  .command("distributor")
-  .description("run the LAN agent: proxy-DHCP/TFTP for PXE, SSH to the site's nodes")
-  .option("--interface <dev>", "network interface to serve (env PROVISIONER_INTERFACE)")
-  .option(
-    "--data-dir <dir>",
-    "cache and TFTP root (env PROVISIONER_DISTRIBUTOR_DIR, default ./distributor-data)",
-  )
-  .action(async (o: { interface?: string; dataDir?: string }, c: Command) => {
-    const g = c.optsWithGlobals<GlobalOptions>();
-    await (await import("./distributor.ts")).distributorCommand({
-      ...o,
-      server: g.server,
-      token: g.token,
-    });
-  });
+registerDistributorCommand(program);
 program
   .command("migrate")
   .description("apply database migrations and exit")
