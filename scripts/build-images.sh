@@ -15,6 +15,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 base_image="docker.io/library/debian:trixie-slim"
+# Bumped when the recipe of the base image below changes, so older local bases are replaced.
+base_recipe=2
 label="org.provisioner.inputs"
 declare -A dockerfile=(
   [serve]=server/Dockerfile
@@ -70,7 +72,8 @@ system_mirror() {
     grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' || true
   } | grep -E '/debian/?$' | head -n 1
 }
-if ! podman image exists "$base_image"; then
+have_recipe="$(podman image inspect --format '{{ index .Labels "org.provisioner.base" }}' "$base_image" 2>/dev/null || true)"
+if [[ "$have_recipe" != "$base_recipe" ]]; then
   mirror="${DEBIAN_MIRROR:-$(system_mirror)}"
   [[ -n "$mirror" ]] || { echo "build-images: no Debian archive in the apt sources; set DEBIAN_MIRROR" >&2; exit 1; }
   rootfs="$(mktemp -d /var/tmp/provisioner-rootfs.XXXXXX)"
@@ -85,14 +88,18 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 EXCLUDES
+  # No binary package caches (90 MB after an `apt-get update`), no kept .debs.
   cat >"$rootfs/etc/apt/apt.conf.d/slim-clean" <<'APT'
 APT::Keep-Downloaded-Packages "false";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 Acquire::GzipIndexes "true";
 APT
   find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
   rm -rf "$rootfs"/usr/share/{man,info,locale,lintian}/* "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log
-  tar -C "$rootfs" -c . | podman import --quiet - "$base_image" >/dev/null
+  tar -C "$rootfs" -c . |
+    podman import --quiet --change "LABEL org.provisioner.base=$base_recipe" - "$base_image" >/dev/null
   rm -rf "$rootfs"
   trap - EXIT
 fi
