@@ -16,5 +16,5 @@ const require = __cr(import.meta.url);
 const __filename = __fu(import.meta.url);
 const __dirname = __dn(__filename);"
 "$esbuild" src/cli/distributor-main.ts --bundle --platform=node --format=esm --target=node24 \
-  --external:cpu-features --external:'*.node' --legal-comments=none \
+  --external:cpu-features --external:'*.node' --legal-comments=none --minify --keep-names \
   --banner:js="$banner" --outfile="$out" --log-level=warning

@@ -145,6 +145,9 @@ beforeAll(async () => {
   const file = playFile;
   cleanups.push(async () => {
     await podman(["kube", "down", file]).catch(() => undefined);
+    // `kube down` leaves the pods of a play that failed half-way: remove them by name.
+    for (const pod of Object.values(pods))
+      await podman(["pod", "rm", "-f", pod]).catch(() => undefined);
     await rm(file, { force: true });
   });
   await podman(["kube", "play", file], 300_000);
@@ -171,7 +174,7 @@ describe("podman kube play: two serve pods and a worker pod from the built image
       ).catch(async (error: Error) => {
         throw new Error(`${error.message}\n${await context()}`);
       });
-      expect(body).toBe("ok");
+      expect(body).toBe("ok\n");
     }
     for (const container of [
       `${pods.serveA}-serve`,
