@@ -284,8 +284,30 @@ describe.skipIf(skipVm)("distributor image in the lab's LAN namespace", () => {
       `[distributor container] VM registered after ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     expect(vm.console()).toContain(`${CONSOLE_CALLED_HOME}${ip}`);
-    // The boot went through the container's dnsmasq: its TFTP log names the files.
-    expect(agentLines.join("\n")).toMatch(/sent .*ipxe\.efi/);
+    // The boot went through the container's dnsmasq: its DHCP and TFTP log lines came back
+    // to the server as this VM's boot events.
+    await until(
+      "the VM's DHCP and TFTP boot events from the container",
+      async () => {
+        const d = await must<{
+          distributor: { events: Array<{ kind: string; mac: string | null; detail: string }> };
+        }>(
+          server.gql,
+          "query($id: ID!) { distributor(id: $id) { events(first: 500) { kind mac detail } } }",
+          { id: distributorId },
+        );
+        const mine = d.distributor.events.filter((e) => e.mac === mac);
+        const sent = mine.filter((e) => e.kind === "TFTP").map((e) => e.detail);
+        return (
+          mine.some((e) => e.kind === "DHCP") &&
+          sent.includes("sent ipxe.efi") &&
+          sent.includes("sent autoexec.ipxe")
+        );
+      },
+      30_000,
+      context,
+      1000,
+    );
 
     const run = await must<{ runScript: ScriptRunView }>(
       server.gql,
