@@ -63,7 +63,7 @@ async function serveRun(db: string, port: number, token: string, name: string): 
     "--tmpfs",
     "/tmp",
     "--tmpfs",
-    "/var/lib/provisioner:uid=10001,gid=10001",
+    "/var/lib/provisioner:rw,mode=1777",
     "-e",
     `DATABASE_URL=${db}`,
     "-e",
