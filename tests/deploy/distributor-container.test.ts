@@ -208,7 +208,7 @@ beforeAll(async () => {
     60_000,
     context,
   );
-}, 1_800_000);
+}, 2_700_000);
 
 afterAll(async () => {
   if (skipVm) return;

@@ -151,7 +151,7 @@ beforeAll(async () => {
     await rm(file, { force: true });
   });
   await podman(["kube", "play", file], 300_000);
-}, 1_800_000);
+}, 2_700_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
@@ -175,6 +175,10 @@ describe("podman kube play: two serve pods and a worker pod from the built image
         throw new Error(`${error.message}\n${await context()}`);
       });
       expect(body).toBe("ok\n");
+    }
+    // The liveness probe, as podman runs it (a health check of the container).
+    for (const container of [`${pods.serveA}-serve`, `${pods.serveB}-serve`]) {
+      await podman(["healthcheck", "run", container]);
     }
     for (const container of [
       `${pods.serveA}-serve`,

@@ -4,8 +4,9 @@ import { execa } from "execa";
 export type ImageName = "serve" | "worker" | "distributor";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/build-images.sh", import.meta.url));
-/** A cold build of all three images takes minutes on 2 shared cores; a warm check, seconds. */
-const BUILD_TIMEOUT_MS = 25 * 60_000;
+/** A cold build of all three images (with the wait for the lock) can take 20 minutes on 2
+ * shared cores; a warm check takes seconds. */
+const BUILD_TIMEOUT_MS = 45 * 60_000;
 
 const pending = new Map<ImageName, Promise<string>>();
 
