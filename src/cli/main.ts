@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ApiClient, CliError, type GlobalOptions } from "./client.ts";
 import { registerBuildCommands } from "./commands/builds.ts";
+import { registerDistributorCommand } from "./commands/distributor.ts";
 import { registerDistributorCommands } from "./commands/distributors.ts";
 import { registerNodeCommands } from "./commands/nodes.ts";
 import { registerScriptCommands } from "./commands/scripts.ts";
@@ -23,34 +24,7 @@ program
   .command("worker")
   .description("run build workers only (needs DATABASE_URL; the builder image runs this)")
   .action(async () => (await import("./serve.ts")).workerCommand());
-type AgentOptions = { interface?: string; dataDir?: string };
-const agentOptions = (cmd: Command) =>
-  cmd
-    .option("--interface <dev>", "network interface to serve (env PROVISIONER_INTERFACE)")
-    .option(
-      "--data-dir <dir>",
-      "cache and TFTP root (env PROVISIONER_DISTRIBUTOR_DIR, default ./distributor-data)",
-    );
-const runAgent = async (o: AgentOptions, c: Command) => {
-  const g = c.optsWithGlobals<GlobalOptions>();
-  await (await import("./distributor.ts")).distributorCommand({
-    ...o,
-    server: g.server,
-    token: g.token,
-  });
-};
-// `distributor` with no subcommand runs the agent (the documented form); its
-// subcommands are the operator's distributor commands.
-const distributor = agentOptions(
-  program
-    .command("distributor")
-    .description(
-      "run the LAN agent (proxy-DHCP/TFTP for PXE, SSH to the site's nodes), or manage distributors",
-    ),
-).action(runAgent);
-agentOptions(
-  distributor.command("run").description("run the LAN agent (same as `distributor`)"),
-).action(runAgent);
+const distributor = registerDistributorCommand(program);
 program
   .command("migrate")
   .description("apply database migrations and exit")
