@@ -6,9 +6,17 @@ import type { CallerAuth } from "../auth/caller-auth.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { Limits } from "../schema/builder.ts";
-import type { Context } from "../schema/context.ts";
+import type { Context, Principal } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
 import { useAccessGate } from "./access-gate.ts";
+import {
+  bearerToken,
+  unauthenticatedError,
+  useAuthenticateFirst,
+  useContractErrorCodes,
+  useReadableBodies,
+  useTokenLimit,
+} from "./graphql-guards.ts";
 import { requestScope } from "./request-scope.ts";
 
 /** What the transport hands to Yoga: an HTTP request, or a WebSocket's connection params. */
@@ -19,20 +27,6 @@ export type ServerContext = {
 };
 
 export type GraphqlContext = Context & { limits: Limits };
-
-export function bearerToken(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
-  return match?.[1];
-}
-
-const unauthenticatedError = () =>
-  new GraphQLError(
-    "missing or wrong operator token (Authorization: Bearer <token>; a distributor sends its own)",
-    {
-      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
-    },
-  );
 
 // Checked by name, not instanceof: a test runner may load graphql's ESM and CJS builds side by side.
 const isGraphQLError = (e: unknown): e is GraphQLError =>
@@ -74,6 +68,7 @@ export function createGraphql(
     complexity: deps.config.graphqlMaxComplexity,
     breadth: 200,
   };
+  const principals = new WeakMap<Request, Principal>();
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -97,10 +92,13 @@ export function createGraphql(
     logging: false,
     graphiql: { title: "Provisioner", subscriptionsProtocol: "WS" },
     context: async ({ request, connectionParams, requestId, signal }) => {
-      const token = request
-        ? bearerToken(request.headers.get("authorization"))
-        : bearerToken(connectionParams?.authorization);
-      const principal = await auth.principalOf(token);
+      const principal =
+        (request && principals.get(request)) ??
+        (await auth.principalOf(
+          request
+            ? bearerToken(request.headers.get("authorization"))
+            : bearerToken(connectionParams?.authorization),
+        ));
       if (!principal) throw unauthenticatedError();
       const id = requestId ?? randomUUID();
       return {
@@ -113,6 +111,9 @@ export function createGraphql(
       };
     },
     plugins: [
+      useReadableBodies(),
+      useAuthenticateFirst(auth, principals),
+      useTokenLimit(deps.config.graphqlMaxTokens),
       // A validation rule, so it also bounds introspection queries, before anything executes.
       maxDepthPlugin({
         n: deps.config.graphqlMaxDepth,
@@ -128,6 +129,7 @@ export function createGraphql(
       }),
       useBadUserInputCodes(),
       useAccessGate(),
+      useContractErrorCodes(),
     ],
     maskedErrors: {
       maskError(error) {

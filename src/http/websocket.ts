@@ -6,7 +6,7 @@ import { WebSocketServer } from "ws";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { createGraphql } from "./graphql.ts";
-import { bearerToken } from "./graphql.ts";
+import { bearerToken } from "./graphql-guards.ts";
 import { requestScope } from "./request-scope.ts";
 
 type Enveloped = ReturnType<ReturnType<typeof createGraphql>["getEnveloped"]>;

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { sha256Hex } from "../auth/operator-tokens.ts";
 import { type BuildRow, builds, type DistributorRow, distributors } from "../db/schema.ts";
-import { parseProxyRange } from "../distributor/dnsmasq/render.ts";
 import { badInput, notFound } from "../domain/errors.ts";
+import { parseInterfaceName, parseProxyRange } from "../domain/network.ts";
 import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
 import { getBuildById } from "./builds.ts";
 import type { Deps } from "./deps.ts";
@@ -13,7 +13,6 @@ export const DISTRIBUTOR_CHANGED = "distributor.changed";
 export type DistributorChanged = { id: number };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const INTERFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /** Which iPXE builds can serve as the PXE boot file of each firmware. */
 const PXE_TARGETS = {
@@ -142,14 +141,7 @@ export async function updateDistributor(
   const bios = input.ipxeBios ?? input.ipxePxeBiosUrl;
   if (uefi != null) changes.ipxeUefi = await pxeBuild(deps, "ipxeUefi", uefi);
   if (bios != null) changes.ipxeBios = await pxeBuild(deps, "ipxeBios", bios);
-  if (input.device != null) {
-    if (typeof input.device !== "string" || !INTERFACE.test(input.device)) {
-      throw badInput(
-        "device must be a network interface name: 1 to 15 letters, digits, '_', '.' or '-'",
-      );
-    }
-    changes.device = input.device;
-  }
+  if (input.device != null) changes.device = parseInterfaceName(input.device, "device");
   if (input.range != null) {
     parseProxyRange(input.range);
     changes.range = input.range as string;

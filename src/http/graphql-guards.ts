@@ -1,0 +1,127 @@
+import { isUtf8 } from "node:buffer";
+import { GraphQLError, parse } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { CallerAuth } from "../auth/caller-auth.ts";
+import type { Principal } from "../schema/context.ts";
+
+/** The codes of the public contract (API.md); nothing else reaches a client. */
+const CONTRACT_CODES = new Set([
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "CONFLICT",
+  "UNAVAILABLE",
+  "RATE_LIMITED",
+  "INTERNAL",
+]);
+
+export function bearerToken(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match?.[1];
+}
+
+export const unauthenticatedError = () =>
+  new GraphQLError(
+    "missing or wrong operator token (Authorization: Bearer <token>; a distributor sends its own)",
+    { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } },
+  );
+
+const badRequest = (message: string) =>
+  new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+
+/**
+ * Authenticates HTTP requests before their document is parsed or validated, so a caller
+ * without a token learns nothing about the schema ("Did you mean …"). The principal is
+ * kept for the context factory, which then needs no second lookup.
+ */
+export function useAuthenticateFirst(
+  auth: CallerAuth,
+  principals: WeakMap<Request, Principal>,
+): Plugin {
+  return {
+    async onParams({ request, setResult }) {
+      const principal = await auth.principalOf(bearerToken(request.headers.get("authorization")));
+      if (principal) principals.set(request, principal);
+      else setResult({ errors: [unauthenticatedError()] });
+    },
+  };
+}
+
+/**
+ * graphql-js parses recursively: a document nested thousands of levels deep overflows the
+ * stack before any depth rule runs. A token limit bounds the nesting before it gets there.
+ */
+export function useTokenLimit(maxTokens: number): Plugin {
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source, options) => {
+        try {
+          return parse(source, { ...options, maxTokens });
+        } catch (error) {
+          if (error instanceof Error && /more than \d+ tokens/.test(error.message))
+            throw badRequest(
+              `the document has more than ${maxTokens} tokens (GRAPHQL_MAX_TOKENS); send a smaller query`,
+            );
+          throw error;
+        }
+      });
+    },
+  };
+}
+
+/**
+ * Answers what Yoga itself would refuse without a word: bodies other than JSON (a bare
+ * 415) and bytes that are not UTF-8 (decoded with U+FFFD and stored as such).
+ */
+export function useReadableBodies(): Plugin {
+  return {
+    async onRequestParse({ request, endResponse, fetchAPI }) {
+      if (request.method !== "POST") return;
+      const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+      const refuse = (message: string) =>
+        endResponse(
+          fetchAPI.Response.json(
+            { errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] },
+            { status: 400 },
+          ),
+        );
+      if (type !== "application/json" && type !== "application/graphql-response+json") {
+        refuse(
+          `POST /graphql needs Content-Type: application/json (got ${JSON.stringify(type?.slice(0, 60) ?? "")})`,
+        );
+        return;
+      }
+      const body = new Uint8Array(await request.clone().arrayBuffer());
+      if (!isUtf8(body)) refuse("the request body is not valid UTF-8; send text as UTF-8");
+    },
+  };
+}
+
+type ErrorLike = { extensions?: Record<string, unknown> };
+
+function toContract(error: ErrorLike): void {
+  const extensions = error.extensions;
+  if (!extensions) return;
+  const code = extensions.code;
+  const http = extensions.http as { status?: number } | undefined;
+  if (typeof code !== "string" || !CONTRACT_CODES.has(code)) {
+    // Yoga's own request errors (BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, parse and
+    // validation failures) are all the client's to fix.
+    extensions.code = (http?.status ?? 400) >= 500 ? "INTERNAL" : "BAD_USER_INPUT";
+  }
+  if (extensions.code === "FORBIDDEN") extensions.http = { ...http, status: 403 };
+}
+
+/** Every error a client sees carries a code from the contract, and FORBIDDEN is a 403. */
+export function useContractErrorCodes(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      for (const one of Array.isArray(result) ? result : [result]) {
+        if (Symbol.asyncIterator in one) continue;
+        for (const error of one.errors ?? []) toContract(error as ErrorLike);
+      }
+    },
+  };
+}
