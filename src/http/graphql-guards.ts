@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { GraphQLError, parse } from "graphql";
+import { GraphQLError, Lexer, parse, Source, TokenKind } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import type { Principal } from "../schema/context.ts";
@@ -49,23 +49,45 @@ export function useAuthenticateFirst(
   };
 }
 
+/** Brackets, braces and parentheses inside each other; real operations use a handful. */
+export const MAX_NESTING = 64;
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
 /**
- * graphql-js parses recursively: a document nested thousands of levels deep overflows the
- * stack before any depth rule runs. A token limit bounds the nesting before it gets there.
+ * graphql-js parses recursively: a document nested a few thousand levels deep overflows
+ * the stack (an INTERNAL error with a stack at error level) before any depth rule runs.
+ * Its lexer is a loop, so one lexing pass counts tokens and nesting first.
  */
-export function useTokenLimit(maxTokens: number): Plugin {
+function checkDocumentSize(source: string | Source, maxTokens: number): void {
+  const lexer = new Lexer(typeof source === "string" ? new Source(source) : source);
+  let tokens = 0;
+  let depth = 0;
+  for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+    if (++tokens > maxTokens)
+      throw badRequest(
+        `the document has more than ${maxTokens} tokens (GRAPHQL_MAX_TOKENS); send a smaller query`,
+      );
+    if (OPENING.has(token.kind) && ++depth > MAX_NESTING)
+      throw badRequest(
+        `the document nests brackets more than ${MAX_NESTING} deep; send a flatter query`,
+      );
+    if (CLOSING.has(token.kind)) depth--;
+  }
+}
+
+export function useDocumentLimits(maxTokens: number): Plugin {
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => {
+        // Lexing errors (an unterminated string) are left to the parser, which reports them.
         try {
-          return parse(source, { ...options, maxTokens });
+          checkDocumentSize(source, maxTokens);
         } catch (error) {
-          if (error instanceof Error && /more than \d+ tokens/.test(error.message))
-            throw badRequest(
-              `the document has more than ${maxTokens} tokens (GRAPHQL_MAX_TOKENS); send a smaller query`,
-            );
-          throw error;
+          if (error instanceof GraphQLError && error.extensions.code === "BAD_USER_INPUT")
+            throw error;
         }
+        return parse(source, options);
       });
     },
   };
@@ -99,19 +121,24 @@ export function useReadableBodies(): Plugin {
   };
 }
 
-type ErrorLike = { extensions?: Record<string, unknown> };
+type ErrorLike = { message: string; extensions?: Record<string, unknown> };
 
 function toContract(error: ErrorLike): void {
   const extensions = error.extensions;
   if (!extensions) return;
   const code = extensions.code;
-  const http = extensions.http as { status?: number } | undefined;
+  const http = extensions.http as { status?: number; spec?: boolean } | undefined;
   if (typeof code !== "string" || !CONTRACT_CODES.has(code)) {
     // Yoga's own request errors (BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, parse and
     // validation failures) are all the client's to fix.
     extensions.code = (http?.status ?? 400) >= 500 ? "INTERNAL" : "BAD_USER_INPUT";
+    if (code === "OPERATION_RESOLUTION_FAILURE")
+      error.message = `${error.message} Set operationName to one of the operations in the document.`;
   }
-  if (extensions.code === "FORBIDDEN") extensions.http = { ...http, status: 403 };
+  // Yoga marks request, parse and validation errors "spec" and then answers them 200 to
+  // application/json clients; a refused request is a 400 whatever the client accepts.
+  if (http?.spec) extensions.http = { ...http, spec: false };
+  if (extensions.code === "FORBIDDEN") extensions.http = { ...http, spec: false, status: 403 };
 }
 
 /** Every error a client sees carries a code from the contract, and FORBIDDEN is a 403. */

@@ -14,8 +14,8 @@ import {
   unauthenticatedError,
   useAuthenticateFirst,
   useContractErrorCodes,
+  useDocumentLimits,
   useReadableBodies,
-  useTokenLimit,
 } from "./graphql-guards.ts";
 import { requestScope } from "./request-scope.ts";
 
@@ -113,7 +113,7 @@ export function createGraphql(
     plugins: [
       useReadableBodies(),
       useAuthenticateFirst(auth, principals),
-      useTokenLimit(deps.config.graphqlMaxTokens),
+      useDocumentLimits(deps.config.graphqlMaxTokens),
       // A validation rule, so it also bounds introspection queries, before anything executes.
       maxDepthPlugin({
         n: deps.config.graphqlMaxDepth,
