@@ -18,6 +18,7 @@ import {
   ReportPingDocument,
   ReportScriptOutputDocument,
 } from "./generated/graphql.ts";
+import { oneAtATime } from "./one-at-a-time.ts";
 import { pingHost } from "./ping.ts";
 import { ipv4Of, type ScriptServer, startScriptServer } from "./script-server.ts";
 import { connectToServer, type ServerLink } from "./server-link.ts";
@@ -68,7 +69,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     }
   };
 
-  async function apply(next: Config): Promise<void> {
+  const apply = oneAtATime(applyNow);
+  async function applyNow(next: Config): Promise<void> {
     const key = JSON.stringify(next);
     if (key === applied) return;
     const device = config.interface ?? next.device;
