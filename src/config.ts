@@ -28,6 +28,9 @@ const envSchema = z.object({
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(5000),
   WORKERS: z.enum(["true", "false"]).default("true"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  WORK_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  BOOT_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  DATABASE_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(300).default(10),
   S3_ENDPOINT: z.url().optional(),
   S3_BUCKET: z
     .string()
@@ -63,6 +66,12 @@ export type Config = {
   /** Run build workers inside `serve` (false when separate `provisioner worker` processes do it). */
   workers: boolean;
   workerConcurrency: number;
+  /** Distributor work not taken within this many seconds fails (runs) or is dropped. */
+  workDeadlineSeconds: number;
+  /** Boot events older than this are deleted. */
+  bootEventRetentionDays: number;
+  /** Bound on each SQL statement and on opening a connection. */
+  databaseTimeoutSeconds: number;
   s3:
     | { endpoint: URL; bucket: string; accessKey: string; secretKey: string; region: string }
     | undefined;
@@ -107,6 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_SECONDS, e.HEADERS_TIMEOUT_SECONDS) * 1000,
     workers: e.WORKERS === "true",
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workDeadlineSeconds: e.WORK_DEADLINE_SECONDS,
+    bootEventRetentionDays: e.BOOT_EVENT_RETENTION_DAYS,
+    databaseTimeoutSeconds: e.DATABASE_TIMEOUT_SECONDS,
     s3:
       e.S3_ENDPOINT && e.S3_ACCESS_KEY && e.S3_SECRET_KEY
         ? {

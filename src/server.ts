@@ -9,9 +9,12 @@ import { buildApp } from "./http/app.ts";
 import { failAbandonedBuild, runBuildJob } from "./jobs/build-worker.ts";
 import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
+import { deleteOldBootEvents } from "./resolvers/boot-events.ts";
 import type { Deps } from "./resolvers/deps.ts";
-import { WorkHub } from "./resolvers/work-hub.ts";
+import { expireDistributorWork } from "./resolvers/node-operations.ts";
 import { openArtifactStore } from "./storage/index.ts";
+import { createWorkQueue } from "./work/distributor-work.ts";
+import { startPeriodic } from "./work/periodic.ts";
 
 export type RunningServer = { url: string; databaseUrl: string; deps: Deps; stop(): Promise<void> };
 type Cleanup = () => Promise<void>;
@@ -40,14 +43,15 @@ async function startCore(
   cleanups: Cleanup[],
 ): Promise<Deps> {
   await applyMigrations(databaseUrl);
-  const database = connectDatabase(databaseUrl);
+  const database = connectDatabase(databaseUrl, { timeoutSeconds: config.databaseTimeoutSeconds });
   cleanups.unshift(() => database.close());
   const bus = await startEventBus(database.sql, log);
   cleanups.unshift(() => bus.close());
   const store = await openArtifactStore(config);
   const jobs = await startJobQueue(databaseUrl, log);
   cleanups.unshift(() => jobs.stop());
-  return { config, db: database.db, sql: database.sql, bus, log, jobs, store, work: new WorkHub() };
+  const work = createWorkQueue({ db: database.db, bus, log });
+  return { config, db: database.db, sql: database.sql, bus, log, jobs, store, work };
 }
 
 async function startWorkers(deps: Deps): Promise<void> {
@@ -83,6 +87,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // PORT=0 picks a port only now; generated URLs must carry the real one.
     if (!config.publicUrlFromEnv) config.publicUrl = url;
     cleanups.unshift(() => app.stop());
+    const periodic = startPeriodic(
+      [
+        { name: "expire distributor work", everyMs: 1000, run: () => expireDistributorWork(deps) },
+        { name: "boot event retention", everyMs: 600_000, run: () => deleteOldBootEvents(deps) },
+      ],
+      log,
+    );
+    cleanups.unshift(() => periodic.stop());
     if (config.workers) await startWorkers(deps);
     log.info(
       {

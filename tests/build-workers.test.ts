@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BUILD_FIELDS, type BuildView, waitForBuild } from "./helpers/builds.ts";
+import { BUILD_FIELDS, type BuildView, createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { binPath } from "./helpers/cli.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -47,13 +47,13 @@ async function script(file: string, body: string) {
   await chmod(file, 0o755);
 }
 
-function startWorker(pathPrefix?: string): ResultPromise {
+function startWorker(pathPrefix?: string, concurrency = 2): ResultPromise {
   const worker = execa(process.execPath, [binPath, "worker"], {
     env: {
       DATABASE_URL: server.database.url,
       DATA_DIR: server.dataDir,
       LOG_LEVEL: "info",
-      WORKER_CONCURRENCY: "2",
+      WORKER_CONCURRENCY: String(concurrency),
       PATH: pathPrefix ? `${pathPrefix}:${process.env.PATH}` : (process.env.PATH ?? ""),
     },
     reject: false,
@@ -81,6 +81,30 @@ async function statusOf(id: string): Promise<string> {
 }
 
 describe("provisioner worker processes", () => {
+  it("one slow build holds back none of the other slots", async () => {
+    startWorker(path.join(stubs, "slow"), 3);
+    const slow = await createGrub("SLOWONE");
+    const deadline = Date.now() + 60_000;
+    while ((await statusOf(slow.id)) !== "WORKING") {
+      if (Date.now() > deadline) throw new Error("slow build never started");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const fast = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        createIpxe(server, {
+          script: "#!ipxe\nshell",
+          platform: "bin-x86_64-efi",
+          driver: "ipxe",
+          extension: "efi",
+        }),
+      ),
+    );
+    const done = await Promise.all(fast.map((b) => waitForBuild(server, b.id, 30_000)));
+    expect(done.map((b) => b.status)).toEqual(["DONE", "DONE", "DONE", "DONE"]);
+    // The slow one (two minutes of sleep) is still in its slot meanwhile.
+    expect(await statusOf(slow.id)).toBe("WORKING");
+  }, 120_000);
+
   it("several workers at once take the queued builds to DONE", async () => {
     const builds = await Promise.all(Array.from({ length: 6 }, (_, i) => createGrub(`MEDIA${i}`)));
     expect(builds.every((b) => b.status === "QUEUED")).toBe(true);

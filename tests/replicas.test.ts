@@ -37,6 +37,28 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 }
 
 describe("several serve replicas", () => {
+  it("closing and opening a site's enrollment holds on every replica at once", async () => {
+    const register = (url: string, ip: string) =>
+      fetch(`${url}/api/localnodes?ip=${ip}&artifactId=enroll.example`, { method: "POST" }).then(
+        (r) => r.status,
+      );
+    const upsert = (open: boolean) =>
+      a.gql(
+        `mutation($open: Boolean!) { upsertSite(input: { artifactId: "enroll.example", openEnrollment: $open }) { openEnrollment } }`,
+        { open },
+      );
+    await upsert(true);
+    // Both replicas now hold the open site in their caches.
+    expect(await register(a.url, "10.99.9.1")).toBe(200);
+    expect(await register(b.url, "10.99.9.2")).toBe(200);
+    await upsert(false);
+    expect(await register(a.url, "10.99.9.3")).toBe(401);
+    await eventually(async () => (await register(b.url, "10.99.9.4")) === 401, 1000);
+    await upsert(true);
+    expect(await register(a.url, "10.99.9.5")).toBe(200);
+    await eventually(async () => (await register(b.url, "10.99.9.6")) === 200, 1000);
+  });
+
   it("an edit through one replica is what the other serves to booting hosts", async () => {
     const created = await a.gql<{ createMainscript: { id: string } }>(
       `mutation { createMainscript(input: { text: "v1" }) { id } }`,

@@ -7,11 +7,23 @@ export type Sql = postgres.Sql;
 
 export type Database = { sql: Sql; db: Db; close(): Promise<void> };
 
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+export type ConnectOptions = {
+  max?: number;
+  /** Bounds opening a connection and every statement, so a lost database fails fast. */
+  timeoutSeconds?: number;
+};
+
+export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  const timeoutSeconds = options.timeoutSeconds ?? 10;
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: "provisioner" },
+    connect_timeout: Math.max(1, Math.ceil(timeoutSeconds / 2)),
+    connection: {
+      application_name: "provisioner",
+      statement_timeout: Math.round(timeoutSeconds * 1000),
+      idle_in_transaction_session_timeout: Math.round(timeoutSeconds * 3000),
+    },
   });
   const db = drizzle(sql, { schema });
   return { sql, db, close: () => sql.end({ timeout: 5 }) };

@@ -126,8 +126,15 @@ export const distributors = pgTable(
     on: boolean("on").notNull().default(false),
     device: text("device"),
     range: text("range"),
-    ipxeUefi: integer("ipxe_uefi"),
-    ipxeBios: integer("ipxe_bios"),
+    // A build that a distributor serves cannot be deleted from under it.
+    ipxeUefi: integer("ipxe_uefi").references(() => builds.id, { onDelete: "restrict" }),
+    ipxeBios: integer("ipxe_bios").references(() => builds.id, { onDelete: "restrict" }),
+    // The agent's X25519 public key (base64, 32 bytes): private keys for its
+    // script runs are sealed to it, so only that agent can open them.
+    publicKey: text("public_key"),
+    // What the agent last reported it could not apply (null once a config applied).
+    configError: text("config_error"),
+    configErrorAt: timestamp("config_error_at", { withTimezone: true }),
     ...timestamps,
   },
   (t) => [uniqueIndex("distributors_artifact_name").on(t.artifactId, t.name)],
@@ -141,14 +148,20 @@ export const bootEvents = pgTable(
   {
     id: serial("id").primaryKey(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
-    distributorId: integer("distributor_id").notNull(),
+    distributorId: integer("distributor_id")
+      .notNull()
+      .references(() => distributors.id, { onDelete: "cascade" }),
     artifactId: text("artifact_id").notNull(),
     mac: text("mac"),
     ip: text("ip"),
     kind: text("kind").$type<BootEventKind>().notNull(),
     detail: text("detail").notNull(),
   },
-  (t) => [index("boot_events_distributor").on(t.distributorId, t.id)],
+  (t) => [
+    index("boot_events_distributor").on(t.distributorId, t.id),
+    // Retention deletes by age.
+    index("boot_events_at").on(t.at),
+  ],
 );
 
 export const SCRIPT_RUN_STATUSES = ["QUEUED", "RUNNING", "DONE", "FAILED"] as const;
@@ -156,8 +169,12 @@ export type ScriptRunStatus = (typeof SCRIPT_RUN_STATUSES)[number];
 
 export const scriptRuns = pgTable("script_runs", {
   id: serial("id").primaryKey(),
-  localnodeId: integer("localnode_id").notNull(),
-  distributorId: integer("distributor_id").notNull(),
+  localnodeId: integer("localnode_id")
+    .notNull()
+    .references(() => localnodes.id, { onDelete: "cascade" }),
+  distributorId: integer("distributor_id")
+    .notNull()
+    .references(() => distributors.id, { onDelete: "cascade" }),
   user: text("user").notNull(),
   status: text("status").$type<ScriptRunStatus>().notNull().default("QUEUED"),
   exitCode: integer("exit_code"),
@@ -166,7 +183,41 @@ export const scriptRuns = pgTable("script_runs", {
   ...timestamps,
 });
 
+export const WORK_KINDS = ["PING", "RUN_SCRIPT"] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+/**
+ * Work waiting for, or taken by, a distributor. Any replica inserts it; the
+ * replica that holds the distributor's work stream delivers it. A row lives
+ * until the work is finished or its deadline passes; the sealed key goes with it.
+ */
+export const distributorWork = pgTable(
+  "distributor_work",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    distributorId: integer("distributor_id")
+      .notNull()
+      .references(() => distributors.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<WorkKind>().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    scriptRunId: integer("script_run_id").references(() => scriptRuns.id, {
+      onDelete: "cascade",
+    }),
+    // The run's private key, sealed to the distributor's public key; never plaintext.
+    sealedKey: text("sealed_key"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    deadlineAt: timestamp("deadline_at", { withTimezone: true }).notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }),
+    reply: jsonb("reply"),
+  },
+  (t) => [
+    index("distributor_work_pending").on(t.distributorId, t.createdAt),
+    index("distributor_work_deadline").on(t.deadlineAt),
+  ],
+);
+
 export type DistributorRow = typeof distributors.$inferSelect;
+export type DistributorWorkRow = typeof distributorWork.$inferSelect;
 export type BootEventRow = typeof bootEvents.$inferSelect;
 export type ScriptRunRow = typeof scriptRuns.$inferSelect;
 

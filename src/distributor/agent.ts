@@ -1,6 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { open as openSealed } from "../domain/sealed-box.ts";
 import type { Logger } from "../logger.ts";
+import { loadOrCreateAgentKey } from "./agent-key.ts";
 import { type PxeFile, syncBootFiles } from "./boot-files.ts";
 import type { AgentConfig } from "./config.ts";
 import { type BootEvent, createBootEventParser } from "./dnsmasq/boot-events.ts";
@@ -20,6 +22,7 @@ import {
 } from "./generated/graphql.ts";
 import { oneAtATime } from "./one-at-a-time.ts";
 import { pingHost } from "./ping.ts";
+import { RunJournal, type RunOutcome } from "./run-journal.ts";
 import { ipv4Of, type ScriptServer, startScriptServer } from "./script-server.ts";
 import { connectToServer, type ServerLink } from "./server-link.ts";
 import { runOverSsh } from "./ssh-runner.ts";
@@ -28,6 +31,9 @@ type Work = DistributorWorkSubscription["distributorWork"];
 type Config = NonNullable<Work["config"]>;
 
 const MAX_PENDING_EVENTS = 1000;
+// A run's outcome is reported until the server has it (it may be restarting).
+const REPORT_ATTEMPTS = 60;
+const INTERRUPTED = "the distributor restarted while this script was running; it was not run again";
 
 export type Agent = { stop(): Promise<void> };
 
@@ -41,6 +47,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   const stateFile = path.join(config.dataDir, "config.json");
   const dnsmasqFile = path.join(config.dataDir, "dnsmasq.conf");
   await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  const agentKey = await loadOrCreateAgentKey(config.dataDir, log);
+  const journal = await RunJournal.open(config.dataDir);
+  // Runs executing in this process: a redelivery of one of them is ignored.
+  const running = new Set<string>();
   const stopping = new AbortController();
   let dnsmasq: DnsmasqSupervisor | undefined;
   let applied = "";
@@ -137,50 +147,98 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log.info({ device, range: next.range }, "dnsmasq serving proxy-DHCP and TFTP");
   }
 
-  async function handle(work: Work): Promise<void> {
-    const current = link;
-    if (!current) return;
-    await current.request(AckWorkDocument, { id: work.id }).catch(() => undefined);
-    if (work.kind === "CONFIG" && work.config) await apply(work.config);
-    if (work.kind === "PING" && work.ping) {
-      const pingable = await pingHost(work.ping.ip, stopping.signal);
-      await current.request(ReportPingDocument, { workId: work.id, pingable });
+  async function reportOutcome(scriptRunId: string, outcome: RunOutcome): Promise<void> {
+    for (let attempt = 0; attempt < REPORT_ATTEMPTS && !stopping.signal.aborted; attempt++) {
+      const current = link;
+      try {
+        if (!current) throw new Error("not connected");
+        await current.request(FinishScriptRunDocument, { scriptRunId, ...outcome });
+        return;
+      } catch (error) {
+        log.warn({ err: errorText(error), scriptRunId }, "run outcome not reported yet; retrying");
+        await sleep(Math.min(10_000, 500 * 2 ** attempt), stopping.signal);
+      }
     }
-    if (work.kind === "RUN_SCRIPT" && work.run) {
-      const run = work.run;
-      let buffered = "";
-      let sending = Promise.resolve();
-      const send = () => {
-        const chunk = buffered;
-        buffered = "";
-        if (chunk)
-          sending = sending.then(() =>
-            current
-              .request(ReportScriptOutputDocument, { scriptRunId: run.scriptRunId, chunk })
-              .then(() => undefined),
-          );
-      };
-      const ticker = setInterval(send, 200);
+  }
+
+  async function runScript(current: ServerLink, run: NonNullable<Work["run"]>): Promise<void> {
+    const runId = run.scriptRunId;
+    if (running.has(runId)) return;
+    // At most once: a redelivered run is answered from the journal, never run again.
+    const seen = journal.get(runId);
+    if (seen?.state === "finished") return reportOutcome(runId, seen);
+    if (seen?.state === "started") {
+      const outcome = { exitCode: null, error: INTERRUPTED, hostKey: null };
+      await journal.finished(runId, outcome);
+      return reportOutcome(runId, outcome);
+    }
+    let privateKey: string;
+    try {
+      privateKey = openSealed(run.sealedKey, agentKey.privateKeyPem);
+    } catch (error) {
+      const outcome = { exitCode: null, error: errorText(error), hostKey: null };
+      await journal.finished(runId, outcome);
+      return reportOutcome(runId, outcome);
+    }
+    running.add(runId);
+    await journal.started(runId);
+    let buffered = "";
+    let sending = Promise.resolve();
+    const send = () => {
+      const chunk = buffered;
+      buffered = "";
+      if (chunk)
+        sending = sending.then(() =>
+          current.request(ReportScriptOutputDocument, { scriptRunId: runId, chunk }).then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
+    };
+    const ticker = setInterval(send, 200);
+    let outcome: RunOutcome;
+    try {
       const result = await runOverSsh({
         host: run.ip,
         user: run.user,
         script: run.script,
-        privateKey: run.privateKey,
+        privateKey,
         hostKey: run.hostKey,
         onOutput: (chunk) => {
           buffered += chunk;
         },
       });
-      clearInterval(ticker);
-      send();
-      await sending.catch(() => undefined);
-      await current.request(FinishScriptRunDocument, {
-        scriptRunId: run.scriptRunId,
+      outcome = {
         exitCode: result.exitCode,
         error: result.error ?? null,
         hostKey: result.hostKey ?? null,
-      });
+      };
+    } finally {
+      clearInterval(ticker);
+      running.delete(runId);
     }
+    await journal.finished(runId, outcome);
+    send();
+    await sending;
+    await reportOutcome(runId, outcome);
+  }
+
+  async function handle(work: Work): Promise<void> {
+    const current = link;
+    if (!current) return;
+    if (work.kind === "CONFIG") {
+      if (work.config) await apply(work.config);
+      return;
+    }
+    // Taken means taken: an item the server no longer holds for us (finished,
+    // expired) is dropped; one whose ack did not arrive comes again later.
+    const { ackWork } = await current.request(AckWorkDocument, { id: work.id });
+    if (!ackWork) return;
+    if (work.kind === "PING" && work.ping) {
+      const pingable = await pingHost(work.ping.ip, stopping.signal);
+      await current.request(ReportPingDocument, { workId: work.id, pingable });
+    }
+    if (work.kind === "RUN_SCRIPT" && work.run) await runScript(current, work.run);
   }
 
   // Serve the last known configuration at once, before (or without) the server.
@@ -214,7 +272,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
-        const me = await link.request(RegisterDistributorDocument, {});
+        const me = await link.request(RegisterDistributorDocument, {
+          publicKey: agentKey.publicKey,
+        });
         log.info(
           { distributor: me.registerDistributor.id, name: me.registerDistributor.name },
           "registered",
@@ -222,7 +282,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
         for await (const { distributorWork } of link.subscribe(DistributorWorkDocument, {})) {
           log.info({ work: distributorWork.kind, id: distributorWork.id }, "work received");
           void handle(distributorWork).catch((error: unknown) =>
-            log.error({ err: error, work: distributorWork.kind }, "work failed"),
+            log.warn({ err: errorText(error), work: distributorWork.kind }, "work failed"),
           );
         }
       } catch (error) {
@@ -248,4 +308,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       await scriptServer?.close();
     },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -57,22 +57,18 @@ export async function startJobQueue(databaseUrl: string, log: Logger): Promise<J
       });
     },
     async work(concurrency, handler, onDead) {
-      // One fetch loop taking up to `concurrency` jobs and running them side by side:
-      // pg-boss fetches again at once while batches come back full, so a deep queue
-      // drains without waiting for polls (a busy worker that missed NOTIFYs would
-      // otherwise wait out the fallback poll). A batch fails as a whole only on
-      // shutdown (aborted signal); finished builds are skipped when redelivered.
+      // One job per slot, each slot fetching for itself: a long build (an ISO)
+      // holds only its own slot while the others keep taking work.
       await boss.work<BuildJob>(
         BUILD_QUEUE,
         {
-          localConcurrency: 1,
-          batchSize: concurrency,
-          burstWhenBatchFull: concurrency > 1,
+          localConcurrency: concurrency,
+          batchSize: 1,
           pollingIntervalSeconds: 0.5,
           notifyPollingIntervalSeconds: 1,
         },
-        async (jobs) => {
-          await Promise.all(jobs.map((job) => handler(job.data, job.signal)));
+        async ([job]) => {
+          if (job) await handler(job.data, job.signal);
         },
       );
       await boss.work<BuildJob>(BUILD_DEAD_QUEUE, { batchSize: 1 }, async ([job]) => {

@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, inArray, lt, sql } from "drizzle-orm";
 import {
   BOOT_EVENT_KINDS,
   type BootEventKind,
@@ -65,4 +65,21 @@ export async function recentBootEvents(
     .where(eq(bootEvents.distributorId, distributorId))
     .orderBy(desc(bootEvents.id))
     .limit(Math.max(1, Math.min(first, 500)));
+}
+
+const RETENTION_BATCH = 10_000;
+
+/** Deletes boot events older than the retention period, a bounded batch per call. */
+export async function deleteOldBootEvents(deps: Pick<Deps, "db" | "config">): Promise<number> {
+  const cutoff = sql`now() - make_interval(days => ${deps.config.bootEventRetentionDays})`;
+  const old = deps.db
+    .select({ id: bootEvents.id })
+    .from(bootEvents)
+    .where(lt(bootEvents.at, cutoff))
+    .limit(RETENTION_BATCH);
+  const rows = await deps.db
+    .delete(bootEvents)
+    .where(inArray(bootEvents.id, old))
+    .returning({ id: bootEvents.id });
+  return rows.length;
 }

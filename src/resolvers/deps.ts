@@ -4,7 +4,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../logger.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
-import type { WorkHub } from "./work-hub.ts";
+import type { WorkQueue } from "../work/distributor-work.ts";
 
 /** What every service function needs; built once at start-up and passed down. */
 export type Deps = {
@@ -15,6 +15,6 @@ export type Deps = {
   log: Logger;
   jobs: JobQueue;
   store: ArtifactStore;
-  /** Work waiting for, or streaming to, distributors connected to this process. */
-  work: WorkHub;
+  /** Work for distributors, stored in PostgreSQL and delivered by whichever replica streams to them. */
+  work: WorkQueue;
 };

@@ -4,12 +4,16 @@ import { sha256Hex } from "../auth/operator-tokens.ts";
 import { type BuildRow, builds, type DistributorRow, distributors } from "../db/schema.ts";
 import { badInput, notFound } from "../domain/errors.ts";
 import { parseInterfaceName, parseProxyRange } from "../domain/network.ts";
+import { parseAgentPublicKey, SealedBoxError } from "../domain/sealed-box.ts";
 import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
+import { CONFIG_CHANGED as DISTRIBUTOR_CHANGED } from "../work/distributor-work.ts";
 import { getBuildById } from "./builds.ts";
 import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
-export const DISTRIBUTOR_CHANGED = "distributor.changed";
+export { DISTRIBUTOR_CHANGED };
+// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
+export const ONLINE_WINDOW_MS = 60_000;
 export type DistributorChanged = { id: number };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -175,6 +179,29 @@ export async function setDistributorStatus(
   if (!row) throw notFound(`distributor ${current.id} does not exist`);
   await deps.bus.publish(DISTRIBUTOR_CHANGED, { id: row.id } satisfies DistributorChanged);
   return row;
+}
+
+/** The agent announces itself, with the public key that runs' private keys are sealed to. */
+export async function registerDistributor(
+  deps: Deps,
+  distributor: DistributorRow,
+  input: { publicKey?: unknown } | null | undefined,
+): Promise<DistributorRow> {
+  let publicKey: string | undefined;
+  if (input?.publicKey != null) {
+    try {
+      publicKey = parseAgentPublicKey(input.publicKey);
+    } catch (error) {
+      if (error instanceof SealedBoxError) throw badInput(error.message);
+      throw error;
+    }
+  }
+  const [row] = await deps.db
+    .update(distributors)
+    .set({ online: true, lastSeenAt: new Date(), ...(publicKey ? { publicKey } : {}) })
+    .where(eq(distributors.id, distributor.id))
+    .returning();
+  return row ?? distributor;
 }
 
 export async function markDistributorSeen(

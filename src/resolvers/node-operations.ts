@@ -1,22 +1,26 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import ssh2 from "ssh2";
 import {
   type DistributorRow,
+  distributors,
   type LocalnodeRow,
   localnodes,
   type ScriptRunRow,
   scriptRuns,
 } from "../db/schema.ts";
 import { badInput, forbidden, notFound } from "../domain/errors.ts";
+import { seal } from "../domain/sealed-box.ts";
 import { parseId, parseScriptText } from "../domain/validation.ts";
+import { removeExpiredWork } from "../work/distributor-work.ts";
 import type { Deps } from "./deps.ts";
-import { distributorForSite } from "./distributors.ts";
+import { distributorForSite, ONLINE_WINDOW_MS } from "./distributors.ts";
 import { getLocalnode } from "./localnodes.ts";
 
 export const SCRIPT_RUN_CHANGED = "script-run.changed";
 export type ScriptRunChanged = { id: number };
 export const MAX_OUTPUT_CHARS = 64 * 1024;
 const PING_TIMEOUT_MS = 15_000;
+const OPEN: Array<ScriptRunRow["status"]> = ["QUEUED", "RUNNING"];
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 /** Accepts an unencrypted OpenSSH/PEM private key; errors never quote it. */
@@ -42,7 +46,12 @@ export async function getScriptRun(deps: Pick<Deps, "db">, rawId: unknown): Prom
   return row;
 }
 
-/** Queues a script for a node; its site's distributor runs it over SSH with the given key. */
+/**
+ * Queues a script for a node; its site's distributor runs it over SSH. The
+ * private key is sealed to that distributor's own key before it is stored,
+ * so the database never holds it in plaintext; the sealed copy goes when the
+ * run ends or expires.
+ */
 export async function runScript(
   deps: Deps,
   input: { localnodeId: unknown; script: unknown; privateKey: unknown; user?: unknown },
@@ -53,15 +62,32 @@ export async function runScript(
   if (typeof user !== "string" || !USER.test(user)) throw badInput("user must be a Unix user name");
   const privateKey = parsePrivateKey(input.privateKey);
   const distributor = await distributorForSite(deps, node.artifactId);
-  const [row] = await deps.db
-    .insert(scriptRuns)
-    .values({ localnodeId: node.id, distributorId: distributor.id, user })
-    .returning();
-  if (!row) throw new Error("script run insert returned nothing");
-  deps.work.push(distributor.id, {
-    kind: "RUN_SCRIPT",
-    run: { scriptRunId: row.id, ip: node.ip, user, script, privateKey, hostKey: node.hostKey },
+  if (!distributor.publicKey) {
+    throw badInput(
+      `distributor ${distributor.name} has never connected, so there is no key to seal the private key to; start its agent first`,
+    );
+  }
+  const sealedKey = seal(privateKey, distributor.publicKey);
+  const deadline = new Date(Date.now() + deps.config.workDeadlineSeconds * 1000);
+  const row = await deps.db.transaction(async (tx) => {
+    const [run] = await tx
+      .insert(scriptRuns)
+      .values({ localnodeId: node.id, distributorId: distributor.id, user })
+      .returning();
+    if (!run) throw new Error("script run insert returned nothing");
+    await deps.work.add(
+      tx,
+      distributor.id,
+      {
+        kind: "RUN_SCRIPT",
+        run: { scriptRunId: run.id, ip: node.ip, user, script, hostKey: node.hostKey },
+        sealedKey,
+      },
+      deadline,
+    );
+    return run;
   });
+  await deps.work.announce(distributor.id);
   await changed(deps, row.id);
   return row;
 }
@@ -70,24 +96,85 @@ export async function runScript(
 export async function pingLocalnode(deps: Deps, input: { id: unknown }): Promise<LocalnodeRow> {
   const node = await getLocalnode(deps, input.id);
   const distributor = await distributorForSite(deps, node.artifactId);
-  const work = deps.work.push(distributor.id, {
-    kind: "PING",
-    ping: { localnodeId: node.id, ip: node.ip },
-  });
-  let pingable: boolean;
-  try {
-    pingable = (await deps.work.waitForReply(work.id, PING_TIMEOUT_MS)) === true;
-  } catch {
+  const work = await deps.work.add(
+    deps.db,
+    distributor.id,
+    { kind: "PING", ping: { localnodeId: node.id, ip: node.ip } },
+    new Date(Date.now() + PING_TIMEOUT_MS),
+  );
+  await deps.work.announce(distributor.id);
+  const reply = await deps.work.waitForReply(work.id, PING_TIMEOUT_MS);
+  if (reply === undefined) {
     throw badInput(
       `distributor ${distributor.name} did not answer within ${PING_TIMEOUT_MS / 1000} s; is it online?`,
     );
   }
   const [row] = await deps.db
     .update(localnodes)
-    .set({ pingable })
+    .set({ pingable: reply === true })
     .where(eq(localnodes.id, node.id))
     .returning();
   return row ?? node;
+}
+
+/** The agent took a work item; a script run it took is RUNNING from now on. */
+export async function takeWork(
+  deps: Deps,
+  distributor: DistributorRow,
+  rawId: unknown,
+): Promise<boolean> {
+  if (typeof rawId !== "string" || !/^[0-9a-f-]{36}$/.test(rawId))
+    throw badInput("id must be a work item id");
+  const row = await deps.work.take(distributor.id, rawId);
+  if (!row) return false;
+  if (row.scriptRunId !== null) {
+    const moved = await deps.db
+      .update(scriptRuns)
+      .set({ status: "RUNNING", updatedAt: new Date() })
+      .where(and(eq(scriptRuns.id, row.scriptRunId), eq(scriptRuns.status, "QUEUED")))
+      .returning({ id: scriptRuns.id });
+    if (moved.length > 0) await changed(deps, row.scriptRunId);
+  }
+  return true;
+}
+
+/** Why a run was never taken, in words that name the distributor and its silence. */
+function notTakenReason(distributor: DistributorRow | undefined, deadlineSeconds: number): string {
+  if (!distributor) return `its distributor was deleted before it took the run`;
+  const lastSeen = distributor.lastSeenAt;
+  const name = `distributor ${distributor.name}`;
+  if (!lastSeen)
+    return `${name} did not take the run within ${deadlineSeconds} s: it has never connected`;
+  const silentMs = Date.now() - lastSeen.getTime();
+  if (distributor.online && silentMs < ONLINE_WINDOW_MS)
+    return `${name} was connected but did not take the run within ${deadlineSeconds} s`;
+  return `${name} did not take the run within ${deadlineSeconds} s: it has been offline for ${Math.round(silentMs / 1000)} s (last seen ${lastSeen.toISOString()})`;
+}
+
+/** Fails runs whose distributor did not take them in time; drops stale pings. */
+export async function expireDistributorWork(deps: Deps): Promise<number> {
+  const expired = await removeExpiredWork(deps.db);
+  const runs = expired.filter((w) => w.scriptRunId !== null);
+  for (const item of runs) {
+    const [distributor] = await deps.db
+      .select()
+      .from(distributors)
+      .where(eq(distributors.id, item.distributorId));
+    const [row] = await deps.db
+      .update(scriptRuns)
+      .set({
+        status: "FAILED",
+        error: notTakenReason(
+          distributor,
+          Math.round((item.deadlineAt.getTime() - item.createdAt.getTime()) / 1000),
+        ),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(scriptRuns.id, item.scriptRunId as number), inArray(scriptRuns.status, OPEN)))
+      .returning({ id: scriptRuns.id });
+    if (row) await changed(deps, row.id);
+  }
+  return runs.length;
 }
 
 export async function resetHostKey(deps: Deps, input: { id: unknown }): Promise<LocalnodeRow> {
@@ -120,14 +207,17 @@ export async function appendScriptOutput(
 ): Promise<boolean> {
   const run = await ownRun(deps, distributor, input.scriptRunId);
   if (typeof input.chunk !== "string") throw badInput("chunk must be a string");
-  await deps.db
+  // A finished run is final: late output (a redelivery, a slow report) changes nothing.
+  const rows = await deps.db
     .update(scriptRuns)
     .set({
       status: "RUNNING",
       output: sql`left(${scriptRuns.output} || ${input.chunk}, ${MAX_OUTPUT_CHARS})`,
       updatedAt: new Date(),
     })
-    .where(eq(scriptRuns.id, run.id));
+    .where(and(eq(scriptRuns.id, run.id), inArray(scriptRuns.status, OPEN)))
+    .returning({ id: scriptRuns.id });
+  if (rows.length === 0) return false;
   await changed(deps, run.id);
   return true;
 }
@@ -156,9 +246,12 @@ export async function finishScriptRun(
       error,
       updatedAt: new Date(),
     })
-    .where(eq(scriptRuns.id, run.id))
+    .where(and(eq(scriptRuns.id, run.id), inArray(scriptRuns.status, OPEN)))
     .returning();
-  if (!row) throw notFound(`script run ${run.id} does not exist`);
+  // The sealed key goes with the work item, whatever the outcome.
+  await deps.work.finishRun(run.id);
+  // Reported twice (a retry after a lost answer): the first report stands.
+  if (!row) return getScriptRun(deps, run.id);
   await changed(deps, run.id);
   return row;
 }

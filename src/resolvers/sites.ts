@@ -46,6 +46,8 @@ export async function upsertSite(
     })
     .returning();
   if (!row) throw new Error("site upsert returned nothing");
+  // Every replica caches the enrollment rule: a site closed here must be closed everywhere.
+  await deps.bus.publish(SITE_CHANGED, { artifactId } satisfies SiteChanged);
   return row;
 }
 

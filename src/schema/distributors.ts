@@ -8,23 +8,21 @@ import {
 } from "../resolvers/boot-events.ts";
 import {
   createDistributorToken,
-  DISTRIBUTOR_CHANGED,
-  type DistributorChanged,
   type DistributorConfig,
   distributorConfig,
   getDistributor,
   listDistributors,
   markDistributorSeen,
+  ONLINE_WINDOW_MS,
+  registerDistributor,
   setDistributorStatus,
   updateDistributor,
 } from "../resolvers/distributors.ts";
-import type { Work } from "../resolvers/work-hub.ts";
+import { takeWork } from "../resolvers/node-operations.ts";
+import type { RunPayload, Work } from "../work/distributor-work.ts";
 import { builder } from "./builder.ts";
 import { connectionOf, listComplexity } from "./connection.ts";
 import { callingDistributor } from "./principal.ts";
-
-// Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
-const ONLINE_WINDOW_MS = 60_000;
 
 const BootEventKind = builder.enumType("BootEventKind", { values: BOOT_EVENT_KINDS });
 
@@ -109,22 +107,19 @@ const PingWorkRef = builder.objectRef<{ localnodeId: number; ip: string }>("Ping
   fields: (t) => ({ localnodeId: t.exposeID("localnodeId"), ip: t.exposeString("ip") }),
 });
 const RunWorkRef = builder
-  .objectRef<{
-    scriptRunId: number;
-    ip: string;
-    user: string;
-    script: string;
-    privateKey: string;
-    hostKey: string | null;
-  }>("RunScriptWork")
+  .objectRef<RunPayload & { sealedKey: string }>("RunScriptWork")
   .implement({
-    description: "The private key travels only here, to the distributor that runs the script.",
+    description:
+      "A script to run over SSH. The private key comes sealed to this distributor's own public key.",
     fields: (t) => ({
       scriptRunId: t.exposeID("scriptRunId"),
       ip: t.exposeString("ip"),
       user: t.exposeString("user"),
       script: t.exposeString("script"),
-      privateKey: t.exposeString("privateKey"),
+      sealedKey: t.exposeString("sealedKey", {
+        description:
+          "the private key, sealed (X25519 + HKDF-SHA256 + AES-256-GCM) to registerDistributor's publicKey",
+      }),
       hostKey: t.exposeString("hostKey", {
         nullable: true,
         description: "pinned SHA256 fingerprint, if known",
@@ -196,6 +191,15 @@ const ReportBootEventsInput = builder.inputType("ReportBootEventsInput", {
   fields: (t) => ({ events: t.field({ type: [BootEventInputRef] }) }),
 });
 const AckWorkInput = builder.inputType("AckWorkInput", { fields: (t) => ({ id: t.string() }) });
+const RegisterDistributorInput = builder.inputType("RegisterDistributorInput", {
+  fields: (t) => ({
+    publicKey: t.string({
+      required: false,
+      description:
+        "the agent's X25519 public key (32 bytes, base64url) that run keys are sealed to",
+    }),
+  }),
+});
 const ReportPingInput = builder.inputType("ReportPingInput", {
   fields: (t) => ({ workId: t.string(), pingable: t.boolean() }),
 });
@@ -241,9 +245,9 @@ builder.mutationFields((t) => ({
     type: Distributor,
     description:
       "Distributor only: announce itself (idempotent; a restart is the same distributor).",
-    resolve: async (_root, _args, ctx) =>
-      (await markDistributorSeen(ctx.deps, callingDistributor(ctx).id, true)) ??
-      callingDistributor(ctx),
+    args: { input: t.arg({ type: RegisterDistributorInput, required: false }) },
+    resolve: (_root, { input }, ctx) =>
+      registerDistributor(ctx.deps, callingDistributor(ctx), input),
   }),
   distributorHeartbeat: t.field({
     type: Distributor,
@@ -253,15 +257,10 @@ builder.mutationFields((t) => ({
       callingDistributor(ctx),
   }),
   ackWork: t.boolean({
-    description: "Distributor only: a work item arrived.",
+    description:
+      "Distributor only: it took a work item (a run is then RUNNING and no longer expires). False if the item is not, or no longer, its work.",
     args: { input: t.arg({ type: AckWorkInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      ctx.log.debug(
-        { distributorId: callingDistributor(ctx).id, workId: input.id },
-        "work acknowledged",
-      );
-      return true;
-    },
+    resolve: (_root, { input }, ctx) => takeWork(ctx.deps, callingDistributor(ctx), input.id),
   }),
   reportBootEvents: t.int({
     description: "Distributor only: DHCP/TFTP events its dnsmasq logged.",
@@ -272,10 +271,8 @@ builder.mutationFields((t) => ({
   reportPing: t.boolean({
     description: "Distributor only: the answer to a PING work item.",
     args: { input: t.arg({ type: ReportPingInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      callingDistributor(ctx);
-      return ctx.deps.work.reply(input.workId, input.pingable);
-    },
+    resolve: (_root, { input }, ctx) =>
+      ctx.deps.work.reply(callingDistributor(ctx).id, input.workId, input.pingable),
   }),
 }));
 
@@ -300,13 +297,10 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, _args, ctx) => {
       const me = callingDistributor(ctx);
       const { deps } = ctx;
-      const offChange = deps.bus.onLocal(DISTRIBUTOR_CHANGED, (e) => {
-        if ((e as DistributorChanged).id === me.id) deps.work.push(me.id, { kind: "CONFIG" });
-      });
-      deps.work.push(me.id, { kind: "CONFIG" });
+      const signal = ctx.signal ?? new AbortController().signal;
       return (async function* () {
         try {
-          for await (const work of deps.work.stream(me.id, ctx.signal)) {
+          for await (const work of deps.work.stream(me.id, signal)) {
             if (work.kind !== "CONFIG") yield work;
             else
               yield {
@@ -315,8 +309,9 @@ builder.subscriptionFields((t) => ({
               };
           }
         } finally {
-          offChange();
-          if (!deps.work.connected(me.id)) await markDistributorSeen(deps, me.id, false);
+          // Reconnected elsewhere meanwhile? Its next heartbeat marks it online again.
+          if (deps.work.streamsOf(me.id) === 0)
+            await markDistributorSeen(deps, me.id, false).catch(() => undefined);
         }
       })();
     },
