@@ -128,6 +128,35 @@ describe("distributor tokens and isolation", () => {
     );
   });
 
+  it("shows a configuration the agent could not apply on the distributor until one applies", async () => {
+    const report = (message: string | null, token = tokenA) =>
+      server.gql<{ reportConfigError: { id: string } }>(
+        `mutation($m: String) { reportConfigError(input: { message: $m }) { id } }`,
+        { m: message },
+        token,
+      );
+    const read = async () =>
+      (
+        await server.gql<{
+          distributor: { configError: string | null; configErrorAt: string | null };
+        }>(`query($id: ID!) { distributor(id: $id) { configError configErrorAt } }`, { id: idA })
+      ).data?.distributor;
+    const before = Date.now();
+    expect((await report("download of ipxe.efi failed: HTTP 404\nretrying")).data).toEqual({
+      reportConfigError: { id: idA },
+    });
+    const failed = await read();
+    expect(failed?.configError).toBe("download of ipxe.efi failed: HTTP 404?retrying");
+    expect(Date.parse(failed?.configErrorAt ?? "")).toBeGreaterThanOrEqual(before - 1000);
+    expect(await report(null)).toEqual({ status: 200, data: { reportConfigError: { id: idA } } });
+    expect(await read()).toEqual({ configError: null, configErrorAt: null });
+    const operator = await report("x", server.token);
+    expect(operator.status).toBe(403);
+    expect(operator.errors?.[0]?.message).toBe(
+      "reportConfigError is for distributors, not operators",
+    );
+  });
+
   it("refuses smuggled dnsmasq directives in device and range", async () => {
     for (const input of [
       { device: "eth0\ndhcp-script=/bin/sh" },

@@ -17,6 +17,7 @@ import {
   FinishScriptRunDocument,
   RegisterDistributorDocument,
   ReportBootEventsDocument,
+  ReportConfigErrorDocument,
   ReportPingDocument,
   ReportScriptOutputDocument,
 } from "./generated/graphql.ts";
@@ -223,11 +224,27 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     await reportOutcome(runId, outcome);
   }
 
+  /** Applies a configuration and tells the server whether it could (Distributor.configError). */
+  async function applyAndReport(current: ServerLink, next: Config): Promise<void> {
+    let problem: string | null = null;
+    try {
+      await apply(next);
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+      log.warn({ problem }, "configuration not applied; dnsmasq stays stopped");
+    }
+    await current
+      .request(ReportConfigErrorDocument, { message: problem })
+      .catch((error: unknown) =>
+        log.debug({ err: error }, "configuration outcome not reported yet"),
+      );
+  }
+
   async function handle(work: Work): Promise<void> {
     const current = link;
     if (!current) return;
     if (work.kind === "CONFIG") {
-      if (work.config) await apply(work.config);
+      if (work.config) await applyAndReport(current, work.config);
       return;
     }
     // Taken means taken: an item the server no longer holds for us (finished,

@@ -204,6 +204,31 @@ export async function registerDistributor(
   return row ?? distributor;
 }
 
+const MAX_CONFIG_ERROR = 500;
+
+/**
+ * The agent says whether the configuration it was sent could be applied: a message
+ * when not (dnsmasq is then stopped), null once one applied. Operators read it on
+ * Distributor.configError. Not announced as a change: that would resend the config.
+ */
+export async function reportConfigError(
+  deps: Deps,
+  distributor: DistributorRow,
+  input: { message?: unknown },
+): Promise<DistributorRow> {
+  const raw = input.message;
+  if (raw != null && typeof raw !== "string") throw badInput("message must be a string or null");
+  // The text comes from the LAN side: one printable line, bounded.
+  const message = raw ? raw.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_CONFIG_ERROR) : null;
+  const [row] = await deps.db
+    .update(distributors)
+    .set({ configError: message, configErrorAt: message ? new Date() : null })
+    .where(eq(distributors.id, distributor.id))
+    .returning();
+  if (!row) throw notFound(`distributor ${distributor.id} does not exist`);
+  return row;
+}
+
 export async function markDistributorSeen(
   deps: Deps,
   id: number,

@@ -15,6 +15,7 @@ import {
   markDistributorSeen,
   ONLINE_WINDOW_MS,
   registerDistributor,
+  reportConfigError,
   setDistributorStatus,
   updateDistributor,
 } from "../resolvers/distributors.ts";
@@ -55,6 +56,12 @@ const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
     range: t.exposeString("range", { nullable: true }),
     ipxeUefi: t.id({ nullable: true, resolve: (d) => d.ipxeUefi }),
     ipxeBios: t.id({ nullable: true, resolve: (d) => d.ipxeBios }),
+    configError: t.exposeString("configError", {
+      nullable: true,
+      description:
+        "Why the agent could not apply the current configuration (dnsmasq is then stopped); null once it applied.",
+    }),
+    configErrorAt: t.expose("configErrorAt", { type: "DateTime", nullable: true }),
     events: t.field({
       type: [BootEvent],
       description: "The most recent boot events, newest first.",
@@ -191,6 +198,14 @@ const ReportBootEventsInput = builder.inputType("ReportBootEventsInput", {
   fields: (t) => ({ events: t.field({ type: [BootEventInputRef] }) }),
 });
 const AckWorkInput = builder.inputType("AckWorkInput", { fields: (t) => ({ id: t.string() }) });
+const ReportConfigErrorInput = builder.inputType("ReportConfigErrorInput", {
+  fields: (t) => ({
+    message: t.string({
+      required: false,
+      description: "why the configuration could not be applied; null when it applied",
+    }),
+  }),
+});
 const RegisterDistributorInput = builder.inputType("RegisterDistributorInput", {
   fields: (t) => ({
     publicKey: t.string({
@@ -255,6 +270,13 @@ builder.mutationFields((t) => ({
     resolve: async (_root, _args, ctx) =>
       (await markDistributorSeen(ctx.deps, callingDistributor(ctx).id, true)) ??
       callingDistributor(ctx),
+  }),
+  reportConfigError: t.field({
+    type: Distributor,
+    description:
+      "Distributor only: the configuration it was sent could not be applied (message), or applied (null).",
+    args: { input: t.arg({ type: ReportConfigErrorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => reportConfigError(ctx.deps, callingDistributor(ctx), input),
   }),
   ackWork: t.boolean({
     description:
