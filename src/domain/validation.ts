@@ -54,3 +54,12 @@ export function parseScriptText(raw: unknown, what = "text"): string {
     throw badInput(`${what} is not valid Unicode (it has a lone surrogate); send it as UTF-8 text`);
   return raw;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Work item ids are UUIDs; anything else is refused before PostgreSQL sees it. */
+export function parseWorkId(raw: unknown, what = "workId"): string {
+  if (typeof raw !== "string" || !UUID.test(raw))
+    throw badInput(`${what} must be a work item id (a UUID)`);
+  return raw.toLowerCase();
+}

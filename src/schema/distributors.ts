@@ -1,5 +1,5 @@
 import { BOOT_EVENT_KINDS, type BootEventRow, type DistributorRow } from "../db/schema.ts";
-import { parseArtifactId } from "../domain/validation.ts";
+import { parseArtifactId, parseWorkId } from "../domain/validation.ts";
 import {
   BOOT_EVENT,
   type BootEventInput,
@@ -294,7 +294,7 @@ builder.mutationFields((t) => ({
     description: "Distributor only: the answer to a PING work item.",
     args: { input: t.arg({ type: ReportPingInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.deps.work.reply(callingDistributor(ctx).id, input.workId, input.pingable),
+      ctx.deps.work.reply(callingDistributor(ctx).id, parseWorkId(input.workId), input.pingable),
   }),
 }));
 
