@@ -58,7 +58,7 @@ const hostileText = fc.oneof(
     "a\nb\r\nc",
     "eth0\ndhcp-script=/bin/sh",
     "10.0.0.1,proxy",
-    "${jndi:ldap://127.0.0.1/x}",
+    ["$", "{jndi:ldap://127.0.0.1/x}"].join(""),
     "<script>alert(1)</script>",
     "\ud800",
     "🚀".repeat(300),
@@ -78,16 +78,18 @@ const hostileText = fc.oneof(
 );
 
 /** A value of the given input type, well-typed so it reaches the service, with hostile content. */
-function valueOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
-  if (isNonNullType(type)) return valueOf(type.ofType, depth);
+function inputValue(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+  if (isNonNullType(type)) return inputValue(type.ofType, depth);
   const nullable = (arb: fc.Arbitrary<unknown>) =>
     fc.oneof({ weight: 9, arbitrary: arb }, fc.constant(null));
   if (isListType(type))
-    return nullable(fc.array(valueOf(type.ofType, depth + 1), { maxLength: depth > 1 ? 1 : 3 }));
+    return nullable(fc.array(inputValue(type.ofType, depth + 1), { maxLength: depth > 1 ? 1 : 3 }));
   if (isEnumType(type)) return fc.constantFrom(...type.getValues().map((v) => v.name));
   if (isInputObjectType(type)) {
     const fields = Object.values(type.getFields());
-    return fc.record(Object.fromEntries(fields.map((f) => [f.name, valueOf(f.type, depth + 1)])));
+    return fc.record(
+      Object.fromEntries(fields.map((f) => [f.name, inputValue(f.type, depth + 1)])),
+    );
   }
   if (isScalarType(type)) {
     switch (type.name) {
@@ -150,7 +152,7 @@ describe("hostile input never breaks the server", () => {
         fc.record({
           field: fc.constant(field),
           args: fc.record(
-            Object.fromEntries(field.args.map((a) => [a.name, valueOf(a.type)])),
+            Object.fromEntries(field.args.map((a) => [a.name, inputValue(a.type)])),
           ) as fc.Arbitrary<Record<string, unknown>>,
         }),
       ),
