@@ -1,6 +1,6 @@
 import { createCallerAuth } from "./auth/caller-auth.ts";
 import { bootstrapOperatorToken, createOperatorAuth } from "./auth/operator-tokens.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
 import { applyMigrations } from "./db/migrate.ts";
@@ -117,7 +117,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 /** `provisioner worker`: build workers only, against the server's database and store. */
 export async function startWorker(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
   if (!config.databaseUrl) {
-    throw new Error("provisioner worker needs DATABASE_URL (the database its server uses)");
+    throw new ConfigError(
+      "invalid configuration:\n  DATABASE_URL: provisioner worker needs the database its server uses",
+    );
   }
   const cleanups: Cleanup[] = [];
   try {
