@@ -6,6 +6,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { startEventBus } from "./events/bus.ts";
 import { buildApp } from "./http/app.ts";
+import { removeStaleBuildDirs } from "./jobs/build-dirs.ts";
 import { failAbandonedBuild, runBuildJob } from "./jobs/build-worker.ts";
 import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
@@ -55,6 +56,9 @@ async function startCore(
 }
 
 async function startWorkers(deps: Deps): Promise<void> {
+  const removed = await removeStaleBuildDirs();
+  if (removed.length > 0)
+    deps.log.info({ removed }, "removed build directories of workers that were killed mid-build");
   await deps.jobs.work(
     deps.config.workerConcurrency,
     (job, signal) => runBuildJob(deps, job, signal),
