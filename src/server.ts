@@ -3,6 +3,7 @@ import { bootstrapOperatorToken, createOperatorAuth } from "./auth/operator-toke
 import { type Config, ConfigError } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
+import { watchDatabase } from "./db/health.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { startEventBus } from "./events/bus.ts";
 import { buildApp } from "./http/app.ts";
@@ -46,13 +47,15 @@ async function startCore(
   await applyMigrations(databaseUrl);
   const database = connectDatabase(databaseUrl, { timeoutSeconds: config.databaseTimeoutSeconds });
   cleanups.unshift(() => database.close());
+  const health = watchDatabase(databaseUrl, log);
+  cleanups.unshift(() => health.stop());
   const bus = await startEventBus(database.sql, log);
   cleanups.unshift(() => bus.close());
   const store = await openArtifactStore(config);
   const jobs = await startJobQueue(databaseUrl, log);
   cleanups.unshift(() => jobs.stop());
   const work = createWorkQueue({ db: database.db, bus, log });
-  return { config, db: database.db, sql: database.sql, bus, log, jobs, store, work };
+  return { config, db: database.db, sql: database.sql, health, bus, log, jobs, store, work };
 }
 
 async function startWorkers(deps: Deps): Promise<void> {

@@ -48,7 +48,12 @@ async function stopClusterIfLeft() {
 }
 
 /** Starts `provisioner serve` with no DATABASE_URL and waits for its ready line. */
-async function serve(): Promise<{ url: string; child: ResultPromise; ms: number }> {
+async function serve(): Promise<{
+  url: string;
+  child: ResultPromise;
+  ms: number;
+  output: () => string;
+}> {
   const started = performance.now();
   const child = execa(process.execPath, [binPath, "serve"], {
     env: { DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: "", ADMIN_TOKEN: "" },
@@ -73,7 +78,7 @@ async function serve(): Promise<{ url: string; child: ResultPromise; ms: number 
     });
     child.then(() => reject(new Error(`serve exited early:\n${output}`)));
   });
-  return { url, child, ms: performance.now() - started };
+  return { url, child, ms: performance.now() - started, output: () => output };
 }
 
 async function stop(child: ResultPromise) {
@@ -137,6 +142,49 @@ describe("provisioner serve on the embedded default", () => {
     expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
     expect((await stop(second.child)).exitCode).toBe(0);
   });
+
+  it("restarts its PostgreSQL when it dies, and says so", async () => {
+    const running = await serve();
+    const token = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
+    const list = async () => {
+      const ls = await provisioner([
+        "--server",
+        running.url,
+        "--token",
+        token,
+        "--json",
+        "mainscript",
+        "ls",
+      ]);
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      return JSON.parse(ls.stdout) as unknown[];
+    };
+    const before = await list();
+    const pid = postmasterPid();
+    process.kill(pid as number, "SIGKILL");
+    const deadline = Date.now() + 60_000;
+    let healthy = false;
+    while (!healthy && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      healthy = (await fetch(`${running.url}/healthz`).catch(() => undefined))?.status === 200;
+      healthy &&= alive(postmasterPid()) && postmasterPid() !== pid;
+    }
+    expect(healthy, running.output().slice(-3000)).toBe(true);
+    expect(running.output()).toContain("embedded PostgreSQL stopped unexpectedly; restarting it");
+    expect(running.output()).toContain("embedded PostgreSQL restarted");
+    const ls = await provisioner([
+      "--server",
+      running.url,
+      "--token",
+      token,
+      "--json",
+      "mainscript",
+      "ls",
+    ]);
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toHaveLength(1);
+    expect((await stop(running.child)).exitCode).toBe(0);
+  }, 90_000);
 
   it("`provisioner migrate` applies migrations to the embedded database and exits", async () => {
     const result = await provisioner(["migrate"], {

@@ -148,9 +148,68 @@ export async function startEmbeddedPostgres(
     );
   }
   await ensureDatabase(port, password);
+  const watchdog = watchPostmaster(databaseDir, () => pg.start(), log);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/provisioner`,
-    stop: () => pg.stop(),
+    async stop() {
+      watchdog.stop();
+      await watchdog.idle();
+      await pg.stop();
+    },
+  };
+}
+
+const WATCH_EVERY_MS = 1000;
+const RESTART_ATTEMPTS = 30;
+
+async function postmasterPid(databaseDir: string): Promise<number | undefined> {
+  const text = await readFile(path.join(databaseDir, "postmaster.pid"), "utf8").catch(() => "");
+  const pid = Number.parseInt(text.split("\n")[0] ?? "", 10);
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+/**
+ * The embedded PostgreSQL is ours to keep alive: if its postmaster dies (OOM
+ * killer, a stray kill), start it again on the same port, so the connection
+ * pools reconnect and `serve` carries on without a restart. A start can fail
+ * while the dead server's backends still hold its shared memory; retry then.
+ */
+function watchPostmaster(
+  databaseDir: string,
+  start: () => Promise<void>,
+  log: Logger,
+): { stop(): void; idle(): Promise<void> } {
+  let stopped = false;
+  let restarting: Promise<void> | undefined;
+  const restart = async (pid: number | undefined) => {
+    log.warn({ pid }, "embedded PostgreSQL stopped unexpectedly; restarting it");
+    for (let attempt = 1; attempt <= RESTART_ATTEMPTS && !stopped; attempt++) {
+      try {
+        await start();
+        log.warn({ attempt }, "embedded PostgreSQL restarted");
+        return;
+      } catch {
+        await sleep(WATCH_EVERY_MS);
+      }
+    }
+    if (!stopped) log.error("embedded PostgreSQL could not be restarted; check its data directory");
+  };
+  const timer = setInterval(() => {
+    if (stopped || restarting) return;
+    void postmasterPid(databaseDir).then((pid) => {
+      if (stopped || restarting || (pid !== undefined && isAlive(pid))) return;
+      restarting = restart(pid).finally(() => {
+        restarting = undefined;
+      });
+    });
+  }, WATCH_EVERY_MS);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    idle: () => restarting ?? Promise.resolve(),
   };
 }
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { CallerAuth } from "../auth/caller-auth.ts";
+import { unlessDatabaseDown } from "../db/health.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import { serveArtifact } from "./artifact-routes.ts";
@@ -11,6 +13,7 @@ import { PayloadTooLargeError, readBody } from "./body.ts";
 import { createBootRoutes } from "./boot-routes.ts";
 import { createGraphql } from "./graphql.ts";
 import { createMetrics } from "./metrics.ts";
+import { replyUnavailable } from "./outage.ts";
 import { replyText } from "./reply.ts";
 import { requestScope } from "./request-scope.ts";
 import { attachWebSocket } from "./websocket.ts";
@@ -89,8 +92,8 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
       return "/artifacts/:kind/:artifactId/:file";
     }
     if (path === "/healthz") {
-      await deps.sql`select 1`;
-      replyText(res, 200, "ok");
+      if (await deps.health.check()) replyText(res, 200, "ok");
+      else replyUnavailable(res, path);
       return "/healthz";
     }
     if (path === "/metrics") {
@@ -128,7 +131,14 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
         },
       };
       requestScope.run(scope, () => {
-        route(req, res, requestId)
+        const path = req.url?.split("?")[0] ?? "/";
+        const handled = route(req, res, requestId);
+        // Health and metrics answer for themselves; everything else fails fast while the database is away.
+        const guarded =
+          path === "/healthz" || path === "/metrics"
+            ? handled
+            : unlessDatabaseDown(deps.health, handled);
+        guarded
           .catch((error: unknown) => {
             if (error instanceof PayloadTooLargeError) {
               // The rest of the body may still be on its way: end the connection, or it is
@@ -138,6 +148,12 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
                 replyText(res, 413, error.message);
               } else res.destroy();
               return "too-large";
+            }
+            if (isDatabaseUnavailable(error)) {
+              scope.log.warn({ path: path.slice(0, 200) }, "database unavailable; answered 503");
+              if (!res.headersSent) replyUnavailable(res, path);
+              else res.destroy();
+              return "unavailable";
             }
             scope.log.error(
               { err: error, method: req.method, path: req.url?.slice(0, 200) },

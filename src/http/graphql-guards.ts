@@ -39,9 +39,16 @@ const badRequest = (message: string) =>
 export function useAuthenticateFirst(
   auth: CallerAuth,
   principals: WeakMap<Request, Principal>,
+  /** A refusal that comes before authentication (the database is away), if any. */
+  unavailable: () => GraphQLError | undefined,
 ): Plugin {
   return {
     async onParams({ request, setResult }) {
+      const refusal = unavailable();
+      if (refusal) {
+        setResult({ errors: [refusal] });
+        return;
+      }
       const principal = await auth.principalOf(bearerToken(request.headers.get("authorization")));
       if (principal) principals.set(request, principal);
       else setResult({ errors: [unauthenticatedError()] });

@@ -3,6 +3,7 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { CallerAuth } from "../auth/caller-auth.ts";
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/unavailable.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { Limits } from "../schema/builder.ts";
@@ -17,6 +18,7 @@ import {
   useDocumentLimits,
   useReadableBodies,
 } from "./graphql-guards.ts";
+import { RETRY_AFTER_SECONDS } from "./outage.ts";
 import { requestScope } from "./request-scope.ts";
 
 /** What the transport hands to Yoga: an HTTP request, or a WebSocket's connection params. */
@@ -27,6 +29,14 @@ export type ServerContext = {
 };
 
 export type GraphqlContext = Context & { limits: Limits };
+
+const unavailableError = () =>
+  new GraphQLError(new DatabaseUnavailableError().message, {
+    extensions: {
+      code: "UNAVAILABLE",
+      http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+    },
+  });
 
 // Checked by name, not instanceof: a test runner may load graphql's ESM and CJS builds side by side.
 const isGraphQLError = (e: unknown): e is GraphQLError =>
@@ -92,6 +102,7 @@ export function createGraphql(
     logging: false,
     graphiql: { title: "Provisioner", subscriptionsProtocol: "WS" },
     context: async ({ request, connectionParams, requestId, signal }) => {
+      if (!deps.health.available()) throw unavailableError();
       const principal =
         (request && principals.get(request)) ??
         (await auth.principalOf(
@@ -112,7 +123,9 @@ export function createGraphql(
     },
     plugins: [
       useReadableBodies(),
-      useAuthenticateFirst(auth, principals),
+      useAuthenticateFirst(auth, principals, () =>
+        deps.health.available() ? undefined : unavailableError(),
+      ),
       useDocumentLimits(deps.config.graphqlMaxTokens),
       // A validation rule, so it also bounds introspection queries, before anything executes.
       maxDepthPlugin({
@@ -144,6 +157,18 @@ export function createGraphql(
         }
         // Errors raised deliberately as GraphQL errors (auth, limits, validation) already speak to the client.
         if (isGraphQLError(original)) return original;
+        if (isDatabaseUnavailable(original)) {
+          const at = isGraphQLError(error) ? error : undefined;
+          requestScope.getStore()?.log.warn("database unavailable during a GraphQL operation");
+          return new GraphQLError(new DatabaseUnavailableError().message, {
+            nodes: at?.nodes,
+            path: at?.path,
+            extensions: {
+              code: "UNAVAILABLE",
+              http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+            },
+          });
+        }
         const scope = requestScope.getStore();
         (scope?.log ?? deps.log).error({ err: original }, "unexpected error in GraphQL operation");
         const at = isGraphQLError(error) ? error : undefined;

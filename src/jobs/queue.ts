@@ -3,6 +3,7 @@ import { PgBoss } from "pg-boss";
 /** The one thing pg-boss needs from the caller's transaction. */
 export type SqlRunner = { unsafe(text: string, values?: never[]): PromiseLike<unknown[]> };
 
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { Logger } from "../logger.ts";
 
 export const BUILD_QUEUE = "builds";
@@ -33,7 +34,12 @@ export async function startJobQueue(databaseUrl: string, log: Logger): Promise<J
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
   });
-  boss.on("error", (error: Error) => log.error({ err: error }, "job queue error"));
+  boss.on("error", (error: Error) => {
+    // While the database is away pg-boss reports every failed poll; that is expected, not a fault.
+    if (isDatabaseUnavailable(error))
+      log.warn({ err: error.message }, "job queue waiting for the database");
+    else log.error({ err: error }, "job queue error");
+  });
   await boss.start();
   await boss.createQueue(BUILD_DEAD_QUEUE, { notify: true });
   await boss.createQueue(BUILD_QUEUE, {

@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Db, Sql } from "../db/connection.ts";
+import type { DatabaseHealth } from "../db/health.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../logger.ts";
@@ -11,6 +12,8 @@ export type Deps = {
   config: Config;
   db: Db;
   sql: Sql;
+  /** Whether the database answers; requests fail fast with 503/UNAVAILABLE while it does not. */
+  health: DatabaseHealth;
   bus: EventBus;
   log: Logger;
   jobs: JobQueue;
