@@ -13,8 +13,10 @@ system_mirror() {
   {
     grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}' || true
     grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' || true
-  } | grep -E '/debian/?$' | head -n 1
+  } | awk '/\/debian\/?$/ && !first { first = $0 } END { if (first) print first }'
 }
+# Every reader in a pipeline reads to the end: one that stops early (head, awk's exit)
+# makes the writer die of SIGPIPE, and pipefail turns that into exit 141.
 mirror="${IPXE_MIRROR:-$(system_mirror)}"
 [[ -n "$mirror" ]] || { echo "fetch-ipxe: no Debian archive in the apt sources; set IPXE_MIRROR" >&2; exit 1; }
 keyring="/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -58,7 +60,7 @@ apt_private=(
 )
 
 apt-get "${apt_private[@]}" update -qq
-version="$(apt-cache "${apt_private[@]}" show ipxe | awk '/^Version:/ {print $2; exit}')"
+version="$(apt-cache "${apt_private[@]}" show ipxe | awk '/^Version:/ && !v { v = $2 } END { print v }')"
 (cd "$work/deb" && apt-get "${apt_private[@]}" download -qq "ipxe=$version")
 
 deb="$(find "$work/deb" -maxdepth 1 -name 'ipxe_*.deb' -print -quit)"

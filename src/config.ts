@@ -20,6 +20,11 @@ const envSchema = z.object({
     .positive()
     .default(1024 * 1024),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(2000),
+  MAX_NODES_PER_SITE: z.coerce.number().int().positive().default(10_000),
+  REGISTRATIONS_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(5000),
   WORKERS: z.enum(["true", "false"]).default("true"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -49,6 +54,15 @@ export type Config = {
   bodyLimitBytes: number;
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
+  /** Lexer tokens per GraphQL document: bounds nesting before the recursive parser sees it. */
+  graphqlMaxTokens: number;
+  /** Nodes one site may hold; registrations of new nodes past it are refused. */
+  maxNodesPerSite: number;
+  /** POST /api/localnodes per source address and minute (a burst of as many is allowed). */
+  registrationsPerMinute: number;
+  /** How long a client may take to send its request headers, and its whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Run build workers inside `serve` (false when separate `provisioner worker` processes do it). */
   workers: boolean;
   workerConcurrency: number;
@@ -94,6 +108,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    graphqlMaxTokens: e.GRAPHQL_MAX_TOKENS,
+    maxNodesPerSite: e.MAX_NODES_PER_SITE,
+    registrationsPerMinute: e.REGISTRATIONS_PER_MINUTE,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
+    // Node requires the request timeout to be at least the headers timeout.
+    requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_SECONDS, e.HEADERS_TIMEOUT_SECONDS) * 1000,
     workers: e.WORKERS === "true",
     workerConcurrency: e.WORKER_CONCURRENCY,
     workDeadlineSeconds: e.WORK_DEADLINE_SECONDS,

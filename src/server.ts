@@ -4,13 +4,14 @@ import {
   bootstrapOperatorToken,
   createOperatorAuth,
 } from "./auth/operator-tokens.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { connectDatabase } from "./db/connection.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.ts";
 import { watchDatabase } from "./db/health.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { startEventBus } from "./events/bus.ts";
 import { buildApp } from "./http/app.ts";
+import { removeStaleBuildDirs } from "./jobs/build-dirs.ts";
 import { failAbandonedBuild, runBuildJob } from "./jobs/build-worker.ts";
 import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
@@ -69,6 +70,9 @@ async function startCore(
 }
 
 async function startWorkers(deps: Deps): Promise<void> {
+  const removed = await removeStaleBuildDirs();
+  if (removed.length > 0)
+    deps.log.info({ removed }, "removed build directories of workers that were killed mid-build");
   await deps.jobs.work(
     deps.config.workerConcurrency,
     (job, signal) => runBuildJob(deps, job, signal),
@@ -131,7 +135,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 /** `provisioner worker`: build workers only, against the server's database and store. */
 export async function startWorker(config: Config, log: Logger): Promise<{ stop(): Promise<void> }> {
   if (!config.databaseUrl) {
-    throw new Error("provisioner worker needs DATABASE_URL (the database its server uses)");
+    throw new ConfigError(
+      "invalid configuration:\n  DATABASE_URL: provisioner worker needs the database its server uses",
+    );
   }
   const cleanups: Cleanup[] = [];
   try {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderDnsmasqConfig } from "../src/distributor/dnsmasq/render.ts";
 import { createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { collect, wsClient } from "./helpers/ws-client.ts";
@@ -76,6 +77,84 @@ describe("distributor tokens and isolation", () => {
       `{ mainscripts { totalCount } }`,
     );
     expect(count.data?.mainscripts.totalCount).toBe(0);
+  });
+
+  it("accepts exactly the devices and ranges the agent can render (one shared rule)", async () => {
+    const agentAccepts = (device: string, range: string) => {
+      try {
+        renderDnsmasqConfig({
+          interface: device,
+          range,
+          tftpRoot: "/srv/tftp",
+          scriptUrl: "http://10.99.0.1/boot.ipxe",
+          uefiBootFile: "ipxe.efi",
+          biosBootFile: "undionly.kpxe",
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const cases: Array<[string, string]> = [
+      ["..", "10.99.0.0/24"],
+      [".", "10.99.0.0/24"],
+      ["eth0", "10.99.0.0/24"],
+      ["a-name-longer-than-15", "10.99.0.0/24"],
+      ["lan.42", "10.99.0.0/7"],
+      ["lan.42", "10.99.0.1"],
+    ];
+    const verdicts = [];
+    for (const [device, range] of cases) {
+      const r = await server.gql(
+        `mutation($input: UpdateDistributorInput!) { updateDistributor(input: $input) { id } }`,
+        { input: { id: idA, device, range } },
+      );
+      verdicts.push([device, range, r.errors === undefined, agentAccepts(device, range)]);
+    }
+    expect(verdicts).toEqual([
+      ["..", "10.99.0.0/24", false, false],
+      [".", "10.99.0.0/24", false, false],
+      ["eth0", "10.99.0.0/24", true, true],
+      ["a-name-longer-than-15", "10.99.0.0/24", false, false],
+      ["lan.42", "10.99.0.0/7", false, false],
+      ["lan.42", "10.99.0.1", true, true],
+    ]);
+    const dotdot = await server.gql(
+      `mutation($id: ID!) { updateDistributor(input: { id: $id, device: ".." }) { id } }`,
+      { id: idA },
+    );
+    expect(dotdot.errors?.[0]?.message).toBe(
+      `device must be a network interface name: 1 to 15 letters, digits, '_', '.' or '-', not "." or "..", got ".."`,
+    );
+  });
+
+  it("shows a configuration the agent could not apply on the distributor until one applies", async () => {
+    const report = (message: string | null, token = tokenA) =>
+      server.gql<{ reportConfigError: { id: string } }>(
+        `mutation($m: String) { reportConfigError(input: { message: $m }) { id } }`,
+        { m: message },
+        token,
+      );
+    const read = async () =>
+      (
+        await server.gql<{
+          distributor: { configError: string | null; configErrorAt: string | null };
+        }>(`query($id: ID!) { distributor(id: $id) { configError configErrorAt } }`, { id: idA })
+      ).data?.distributor;
+    const before = Date.now();
+    expect((await report("download of ipxe.efi failed: HTTP 404\nretrying")).data).toEqual({
+      reportConfigError: { id: idA },
+    });
+    const failed = await read();
+    expect(failed?.configError).toBe("download of ipxe.efi failed: HTTP 404?retrying");
+    expect(Date.parse(failed?.configErrorAt ?? "")).toBeGreaterThanOrEqual(before - 1000);
+    expect(await report(null)).toEqual({ status: 200, data: { reportConfigError: { id: idA } } });
+    expect(await read()).toEqual({ configError: null, configErrorAt: null });
+    const operator = await report("x", server.token);
+    expect(operator.status).toBe(403);
+    expect(operator.errors?.[0]?.message).toBe(
+      "reportConfigError is for distributors, not operators",
+    );
   });
 
   it("refuses smuggled dnsmasq directives in device and range", async () => {

@@ -74,13 +74,6 @@ export async function listFatImage(image: string, ctx: BuildContext): Promise<st
     .map((line) => line.slice(2));
 }
 
-/** The volume label of a FAT image, or "" when it has none. */
-export async function readFatLabel(image: string, ctx: BuildContext): Promise<string> {
-  const out = await runTool("mlabel", ["-s", "-i", image, "::"], tool(ctx));
-  const match = /Volume label is (.*)$/m.exec(out);
-  return match?.[1]?.trim() ?? "";
-}
-
 /** Copies one file out of a FAT image. */
 export async function copyFromFatImage(
   image: string,

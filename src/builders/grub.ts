@@ -1,6 +1,5 @@
 import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { badInput } from "../domain/errors.ts";
 import {
   type BuildContext,
@@ -158,7 +157,8 @@ export async function buildGrub(
   const parsed = parseGrubInput(input);
   const arch = ARCHITECTURES[parsed.architecture];
   reportProgress(ctx, 5);
-  const work = await mkdtemp(join(tmpdir(), "grub-build-"));
+  // Beside outDir, inside the build's own directory: removed with it, also after a crash.
+  const work = await mkdtemp(join(dirname(outDir), "grub-build-"));
   try {
     const config = join(work, "grub.cfg");
     await writeFile(config, renderGrubConfig(parsed.label, parsed.architecture));

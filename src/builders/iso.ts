@@ -1,5 +1,4 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { badInput } from "../domain/errors.ts";
 import { type BuildContext, type BuildFile, reportProgress, TOOL_TIMEOUT_MS } from "./context.ts";
@@ -225,7 +224,8 @@ export async function buildIso(
 ): Promise<BuildFile[]> {
   const { label, uefi, bios } = await checkIsoInputs(input);
   reportProgress(ctx, 10);
-  const work = await mkdtemp(join(tmpdir(), "iso-build-"));
+  // Beside outDir, inside the build's own directory: removed with it, also after a crash.
+  const work = await mkdtemp(join(dirname(outDir), "iso-build-"));
   try {
     const esp = await buildEsp(input, label, uefi.script, work, ctx);
     reportProgress(ctx, 40);

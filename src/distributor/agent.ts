@@ -17,9 +17,11 @@ import {
   FinishScriptRunDocument,
   RegisterDistributorDocument,
   ReportBootEventsDocument,
+  ReportConfigErrorDocument,
   ReportPingDocument,
   ReportScriptOutputDocument,
 } from "./generated/graphql.ts";
+import { oneAtATime } from "./one-at-a-time.ts";
 import { pingHost } from "./ping.ts";
 import { RunJournal, type RunOutcome } from "./run-journal.ts";
 import { ipv4Of, type ScriptServer, startScriptServer } from "./script-server.ts";
@@ -78,7 +80,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     }
   };
 
-  async function apply(next: Config): Promise<void> {
+  const apply = oneAtATime(applyNow);
+  async function applyNow(next: Config): Promise<void> {
     const key = JSON.stringify(next);
     if (key === applied) return;
     const device = config.interface ?? next.device;
@@ -221,11 +224,27 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     await reportOutcome(runId, outcome);
   }
 
+  /** Applies a configuration and tells the server whether it could (Distributor.configError). */
+  async function applyAndReport(current: ServerLink, next: Config): Promise<void> {
+    let problem: string | null = null;
+    try {
+      await apply(next);
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+      log.warn({ problem }, "configuration not applied; dnsmasq stays stopped");
+    }
+    await current
+      .request(ReportConfigErrorDocument, { message: problem })
+      .catch((error: unknown) =>
+        log.debug({ err: error }, "configuration outcome not reported yet"),
+      );
+  }
+
   async function handle(work: Work): Promise<void> {
     const current = link;
     if (!current) return;
     if (work.kind === "CONFIG") {
-      if (work.config) await apply(work.config);
+      if (work.config) await applyAndReport(current, work.config);
       return;
     }
     // Taken means taken: an item the server no longer holds for us (finished,

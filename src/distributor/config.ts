@@ -1,5 +1,23 @@
 import path from "node:path";
 import { z } from "zod";
+import { DomainError } from "../domain/errors.ts";
+import { parseInterfaceName } from "../domain/network.ts";
+
+/** A bad flag or variable: `provisioner` prints its message as one line, no stack. */
+export class AgentConfigError extends Error {
+  // The CLI recognises configuration errors by this name.
+  override name = "ConfigError";
+}
+
+// The same rule the server applies to a distributor's device.
+const interfaceName = z.string().superRefine((value, ctx) => {
+  try {
+    parseInterfaceName(value, "--interface");
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    ctx.addIssue({ code: "custom", message: error.message });
+  }
+});
 
 const schema = z.object({
   server: z.url({ protocol: /^https?$/, error: "--server must be the provisioner's http(s) URL" }),
@@ -9,10 +27,7 @@ const schema = z.object({
       /^dist_[A-Za-z0-9_-]{20,}$/,
       "--token must be a distributor token from createDistributorToken",
     ),
-  interface: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/, "--interface must be a network interface name")
-    .optional(),
+  interface: interfaceName.optional(),
   dataDir: z.string().min(1),
   dnsmasq: z.string().min(1),
   heartbeatSeconds: z.coerce.number().int().min(1).max(300),
@@ -39,7 +54,7 @@ export function loadAgentConfig(
     heartbeatSeconds: env.PROVISIONER_HEARTBEAT_SECONDS || 10,
   });
   if (!parsed.success) {
-    throw new Error(
+    throw new AgentConfigError(
       `invalid distributor configuration:\n${parsed.error.issues.map((i) => `  ${i.message}`).join("\n")}`,
     );
   }

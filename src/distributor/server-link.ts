@@ -10,6 +10,21 @@ export function backoffMs(attempt: number, random = Math.random): number {
   return Math.round(random() * Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt));
 }
 
+/** graphql-ws rejects with a CloseEvent, not an Error; callers and logs get a sentence. */
+export function linkError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const close = error as { code?: unknown; reason?: unknown };
+  if (typeof close?.code === "number") {
+    const reason = typeof close.reason === "string" && close.reason ? `: ${close.reason}` : "";
+    return new Error(
+      close.code === 4403
+        ? "the server refused this distributor's token (revoked or replaced); create a new one with createDistributorToken"
+        : `connection to the server closed (code ${close.code}${reason})`,
+    );
+  }
+  return new Error(String(error));
+}
+
 export type ServerLink = {
   client: Client;
   request<R, V extends Record<string, unknown>>(
@@ -42,14 +57,18 @@ export function connectToServer(
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, backoffMs(retries))),
+    // Its default is console.error, which prints a raw CloseEvent beside our JSON logs.
+    onNonLazyError: (error) =>
+      log.warn({ server, problem: linkError(error).message }, "cannot reach the server yet"),
     on: {
       connected: () => {
         log.info({ server }, "connected to the server");
         hooks.onConnected?.();
       },
       closed: (event) => {
+        const code = (event as { code?: number }).code;
         log.warn(
-          { server, code: (event as { code?: number }).code },
+          { server, code, problem: linkError(event).message },
           "connection to the server closed; retrying",
         );
         hooks.onClosed?.();
@@ -59,22 +78,32 @@ export function connectToServer(
   return {
     client,
     async request(document, variables) {
-      for await (const result of client.iterate({ query: print(document), variables })) {
-        if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join("; "));
-        return result.data as never;
+      try {
+        for await (const result of client.iterate({ query: print(document), variables })) {
+          if (result.errors?.length)
+            throw new Error(result.errors.map((e) => e.message).join("; "));
+          return result.data as never;
+        }
+      } catch (error) {
+        throw linkError(error);
       }
       throw new Error("no answer from the server");
     },
     subscribe(document, variables) {
       const iterator = client.iterate({ query: print(document), variables });
       return (async function* () {
-        for await (const result of iterator) {
-          if (result.errors?.length)
-            throw new Error(result.errors.map((e) => e.message).join("; "));
-          if (result.data) yield result.data as never;
+        try {
+          for await (const result of iterator) {
+            if (result.errors?.length)
+              throw new Error(result.errors.map((e) => e.message).join("; "));
+            if (result.data) yield result.data as never;
+          }
+        } catch (error) {
+          throw linkError(error);
         }
       })();
     },
-    close: () => client.dispose() as Promise<void>,
+    // Closing is best effort: a socket the server already closed has nothing left to say.
+    close: () => Promise.resolve(client.dispose()).catch(() => undefined),
   };
 }

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { badInput } from "./errors.ts";
 
 const MAX_ID = 2_147_483_647;
@@ -28,13 +27,6 @@ export function parseArtifactId(raw: unknown): string {
   return raw;
 }
 
-export function parseIp(raw: unknown): string {
-  if (typeof raw !== "string" || isIP(raw) === 0) {
-    throw badInput("ip must be an IPv4 or IPv6 address");
-  }
-  return raw.toLowerCase();
-}
-
 const TRUE = new Set(["true", "1", "yes"]);
 const FALSE = new Set(["false", "0", "no"]);
 
@@ -57,5 +49,17 @@ export function parseScriptText(raw: unknown, what = "text"): string {
     throw badInput(`${what} is larger than ${MAX_SCRIPT_BYTES} bytes`);
   }
   if (raw.includes("\0")) throw badInput(`${what} must not contain NUL bytes`);
+  // A lone surrogate ("\ud800" in JSON) cannot be stored as UTF-8; it would become U+FFFD silently.
+  if (!raw.isWellFormed())
+    throw badInput(`${what} is not valid Unicode (it has a lone surrogate); send it as UTF-8 text`);
   return raw;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Work item ids are UUIDs; anything else is refused before PostgreSQL sees it. */
+export function parseWorkId(raw: unknown, what = "workId"): string {
+  if (typeof raw !== "string" || !UUID.test(raw))
+    throw badInput(`${what} must be a work item id (a UUID)`);
+  return raw.toLowerCase();
 }

@@ -19,9 +19,10 @@ function refusal(
 ): GraphQLError | undefined {
   const fields = operation ? rootFields(operation) : undefined;
   if (!fields)
-    return new GraphQLError("fragments are not allowed at the root of an operation", {
-      extensions: { code: "FORBIDDEN" },
-    });
+    return new GraphQLError(
+      "fragments are not allowed at the root of an operation; select the root fields directly",
+      { extensions: { code: "FORBIDDEN", http: { status: 403 } } },
+    );
   const isDistributor = context.principal.kind === "distributor";
   const denied = fields.find(
     (f) => f !== "__typename" && DISTRIBUTOR_FIELDS.has(f) !== isDistributor,

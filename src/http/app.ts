@@ -106,54 +106,72 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
     return "unknown";
   }
 
-  const server = createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const cachedRoute = boot.serveCached(req, res);
-    if (cachedRoute) {
-      observe(cachedRoute, req, res, started);
-      return;
-    }
-    const requestId = randomUUID();
-    res.setHeader("x-request-id", requestId);
-    // The child logger is made only when something is logged: not on the hot path.
-    const scope = {
-      requestId,
-      get log() {
-        return deps.log.child({ requestId });
-      },
-    };
-    requestScope.run(scope, () => {
-      const path = req.url?.split("?")[0] ?? "/";
-      const handled = route(req, res, requestId);
-      // Health and metrics answer for themselves; everything else fails fast while the database is away.
-      const guarded =
-        path === "/healthz" || path === "/metrics"
-          ? handled
-          : unlessDatabaseDown(deps.health, handled);
-      guarded
-        .catch((error: unknown) => {
-          if (error instanceof PayloadTooLargeError) {
-            if (!res.headersSent) replyText(res, 413, error.message);
-            return "too-large";
-          }
-          if (isDatabaseUnavailable(error)) {
-            scope.log.warn({ path: path.slice(0, 200) }, "database unavailable; answered 503");
-            if (!res.headersSent) replyUnavailable(res, path);
+  const server = createServer(
+    {
+      // Slow clients (one header every few seconds) are cut off with 408 instead of holding
+      // a socket forever; the check runs every second so the limits hold to the second.
+      headersTimeout: deps.config.headersTimeoutMs,
+      requestTimeout: deps.config.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      const started = process.hrtime.bigint();
+      const cachedRoute = boot.serveCached(req, res);
+      if (cachedRoute) {
+        observe(cachedRoute, req, res, started);
+        return;
+      }
+      const requestId = randomUUID();
+      res.setHeader("x-request-id", requestId);
+      // The child logger is made only when something is logged: not on the hot path.
+      const scope = {
+        requestId,
+        get log() {
+          return deps.log.child({ requestId });
+        },
+      };
+      requestScope.run(scope, () => {
+        const path = req.url?.split("?")[0] ?? "/";
+        const handled = route(req, res, requestId);
+        // Health and metrics answer for themselves; everything else fails fast while the database is away.
+        const guarded =
+          path === "/healthz" || path === "/metrics"
+            ? handled
+            : unlessDatabaseDown(deps.health, handled);
+        guarded
+          .catch((error: unknown) => {
+            if (error instanceof PayloadTooLargeError) {
+              // The rest of the body may still be on its way: end the connection, or it is
+              // read as the next request and the client waits for an answer that never comes.
+              if (!res.headersSent) {
+                res.setHeader("connection", "close");
+                replyText(res, 413, error.message);
+              } else res.destroy();
+              return "too-large";
+            }
+            if (isDatabaseUnavailable(error)) {
+              scope.log.warn({ path: path.slice(0, 200) }, "database unavailable; answered 503");
+              if (!res.headersSent) replyUnavailable(res, path);
+              else res.destroy();
+              return "unavailable";
+            }
+            scope.log.error(
+              { err: error, method: req.method, path: req.url?.slice(0, 200) },
+              "request failed",
+            );
+            if (!res.headersSent)
+              replyText(
+                res,
+                500,
+                `internal error; quote request id ${requestId} when reporting it`,
+              );
             else res.destroy();
-            return "unavailable";
-          }
-          scope.log.error(
-            { err: error, method: req.method, path: req.url?.slice(0, 200) },
-            "request failed",
-          );
-          if (!res.headersSent)
-            replyText(res, 500, `internal error; quote request id ${requestId} when reporting it`);
-          else res.destroy();
-          return "error";
-        })
-        .then((template) => observe(template, req, res, started));
-    });
-  });
+            return "error";
+          })
+          .then((template) => observe(template, req, res, started));
+      });
+    },
+  );
   server.keepAliveTimeout = 65_000;
   const ws = attachWebSocket(server, yoga, auth, deps);
 

@@ -69,6 +69,21 @@ export async function serveArtifact(
     "cache-control": "public, max-age=31536000, immutable",
     "content-disposition": `attachment; filename="${file.name}"`,
   });
-  if (stream) await pipeline(stream, res);
-  else res.end();
+  if (!stream) {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(stream, res);
+  } catch (error) {
+    // A client that goes away mid-download (curl ^C, a host rebooting) is routine, not a fault.
+    if (res.destroyed && !res.writableFinished) {
+      deps.log.debug(
+        { buildId: row.id, file: file.name },
+        "artifact download aborted by the client",
+      );
+      return;
+    }
+    throw error;
+  }
 }

@@ -10,6 +10,7 @@ import { checkEnrollment } from "../resolvers/sites.ts";
 import { getSshKey } from "../resolvers/sshkeys.ts";
 import { readBody } from "./body.ts";
 import type { Metrics } from "./metrics.ts";
+import { createRegistrationLimit } from "./registration-limit.ts";
 import { replyJson, replyText } from "./reply.ts";
 
 export type BootRoutes = {
@@ -88,7 +89,21 @@ export function createBootRoutes(deps: Deps, lookups: BootLookups, metrics: Metr
     writeScript(res, body);
   }
 
+  const registrationLimit = createRegistrationLimit(deps.config.registrationsPerMinute);
+
   async function register(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const wait = await registrationLimit.take(req.socket.remoteAddress);
+    if (wait !== undefined) {
+      res.setHeader("retry-after", String(wait));
+      // The body is not read: close the connection so its rest is not taken for a request.
+      res.setHeader("connection", "close");
+      replyText(
+        res,
+        429,
+        `too many registrations from this address (REGISTRATIONS_PER_MINUTE is ${deps.config.registrationsPerMinute}); retry in ${wait} s`,
+      );
+      return;
+    }
     const input = await registrationInput(req, url, deps.config.bodyLimitBytes);
     const registration = parseRegistration(input);
     const token = typeof input.token === "string" ? input.token : undefined;

@@ -7,9 +7,17 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/unavailab
 import { DomainError } from "../domain/errors.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { Limits } from "../schema/builder.ts";
-import type { Context } from "../schema/context.ts";
+import type { Context, Principal } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
 import { useAccessGate } from "./access-gate.ts";
+import {
+  bearerToken,
+  unauthenticatedError,
+  useAuthenticateFirst,
+  useContractErrorCodes,
+  useDocumentLimits,
+  useReadableBodies,
+} from "./graphql-guards.ts";
 import { RETRY_AFTER_SECONDS } from "./outage.ts";
 import { requestScope } from "./request-scope.ts";
 
@@ -22,12 +30,6 @@ export type ServerContext = {
 
 export type GraphqlContext = Context & { limits: Limits };
 
-export function bearerToken(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
-  return match?.[1];
-}
-
 const unavailableError = () =>
   new GraphQLError(new DatabaseUnavailableError().message, {
     extensions: {
@@ -35,14 +37,6 @@ const unavailableError = () =>
       http: { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
     },
   });
-
-const unauthenticatedError = () =>
-  new GraphQLError(
-    "missing or wrong operator token (Authorization: Bearer <token>; a distributor sends its own)",
-    {
-      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
-    },
-  );
 
 // Checked by name, not instanceof: a test runner may load graphql's ESM and CJS builds side by side.
 const isGraphQLError = (e: unknown): e is GraphQLError =>
@@ -84,6 +78,7 @@ export function createGraphql(
     complexity: deps.config.graphqlMaxComplexity,
     breadth: 200,
   };
+  const principals = new WeakMap<Request, Principal>();
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -108,10 +103,13 @@ export function createGraphql(
     graphiql: { title: "Provisioner", subscriptionsProtocol: "WS" },
     context: async ({ request, connectionParams, requestId, signal }) => {
       if (!deps.health.available()) throw unavailableError();
-      const token = request
-        ? bearerToken(request.headers.get("authorization"))
-        : bearerToken(connectionParams?.authorization);
-      const principal = await auth.principalOf(token);
+      const principal =
+        (request && principals.get(request)) ??
+        (await auth.principalOf(
+          request
+            ? bearerToken(request.headers.get("authorization"))
+            : bearerToken(connectionParams?.authorization),
+        ));
       if (!principal) throw unauthenticatedError();
       const id = requestId ?? randomUUID();
       return {
@@ -124,6 +122,11 @@ export function createGraphql(
       };
     },
     plugins: [
+      useReadableBodies(),
+      useAuthenticateFirst(auth, principals, () =>
+        deps.health.available() ? undefined : unavailableError(),
+      ),
+      useDocumentLimits(deps.config.graphqlMaxTokens),
       // A validation rule, so it also bounds introspection queries, before anything executes.
       maxDepthPlugin({
         n: deps.config.graphqlMaxDepth,
@@ -139,6 +142,7 @@ export function createGraphql(
       }),
       useBadUserInputCodes(),
       useAccessGate(),
+      useContractErrorCodes(),
     ],
     maskedErrors: {
       maskError(error) {

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import type { ExecutionArgs } from "graphql";
+import type { ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import type { createGraphql } from "./graphql.ts";
-import { bearerToken } from "./graphql.ts";
+import { bearerToken } from "./graphql-guards.ts";
 import { requestScope } from "./request-scope.ts";
 
 type Enveloped = ReturnType<ReturnType<typeof createGraphql>["getEnveloped"]>;
@@ -73,19 +73,30 @@ export function attachWebSocket(
               params: payload,
             },
           );
-          const document = parse(payload.query);
-          const errors = validate(schema, document);
-          if (errors.length > 0) return errors;
-          const args: ExecutionArgs = {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            // Set here: Yoga does not hand the initial context's signal to our context function.
-            contextValue: { ...(await contextFactory()), signal: controller.signal },
-            rootValue: { execute, subscribe } satisfies RootValue,
-          };
-          return args;
+          try {
+            const document = parse(payload.query);
+            const errors = validate(schema, document);
+            if (errors.length > 0) return errors;
+            const args: ExecutionArgs = {
+              schema,
+              document,
+              operationName: payload.operationName,
+              variableValues: payload.variables,
+              // Set here: Yoga does not hand the initial context's signal to our context function.
+              contextValue: { ...(await contextFactory()), signal: controller.signal },
+              rootValue: { execute, subscribe } satisfies RootValue,
+            };
+            return args;
+          } catch (error) {
+            // graphql-ws would print anything thrown here with console.error and close the
+            // socket as an internal error; a refused document or token is the client's to fix.
+            if (!(error instanceof Error) || error.name !== "GraphQLError") throw error;
+            const refused = error as GraphQLError;
+            if (refused.extensions?.code === "UNAUTHENTICATED")
+              // Its token was revoked or replaced since it connected: as if it connected now.
+              ctx.extra.socket.close(4403, "Forbidden");
+            return [refused];
+          }
         });
       },
     },

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { ToolError } from "../builders/tool.ts";
@@ -7,6 +6,7 @@ import { type BuildFileRecord, type BuildRow, builds } from "../db/schema.ts";
 import { DomainError } from "../domain/errors.ts";
 import { BUILD_CHANGED, type BuildChanged, getBuildById } from "../resolvers/builds.ts";
 import type { Deps } from "../resolvers/deps.ts";
+import { makeBuildDir } from "./build-dirs.ts";
 import type { BuildInputs } from "./build-kind.ts";
 import { buildKinds } from "./kinds.ts";
 import type { BuildJob } from "./queue.ts";
@@ -67,7 +67,7 @@ export async function runBuildJob(deps: Deps, job: BuildJob, signal: AbortSignal
     .where(eq(builds.id, row.id));
   await deps.bus.publish(BUILD_CHANGED, { id: row.id } satisfies BuildChanged);
 
-  const work = await mkdtemp(path.join(tmpdir(), `build-${row.id}-`));
+  const work = await makeBuildDir(row.id);
   let reported = 0;
   let pending = Promise.resolve();
   const onProgress = (pct: number) => {

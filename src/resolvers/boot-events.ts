@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { desc, eq, inArray, lt, sql } from "drizzle-orm";
 import {
   BOOT_EVENT_KINDS,
@@ -8,10 +7,10 @@ import {
   type DistributorRow,
 } from "../db/schema.ts";
 import { badInput } from "../domain/errors.ts";
+import { parseIp, parseMac } from "../domain/network.ts";
 import type { Deps } from "./deps.ts";
 
 export const BOOT_EVENT = "boot.event";
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const MAX_EVENTS = 200;
 const MAX_DETAIL = 200;
 
@@ -23,10 +22,8 @@ function parseEvent(raw: BootEventInput): {
   kind: BootEventKind;
   detail: string;
 } {
-  const mac = raw.mac == null ? null : String(raw.mac).toLowerCase();
-  if (mac !== null && !MAC.test(mac)) throw badInput("mac must look like 52:54:00:12:34:56");
-  const ip = raw.ip == null ? null : String(raw.ip);
-  if (ip !== null && isIP(ip) === 0) throw badInput("ip must be an IPv4 or IPv6 address");
+  const mac = raw.mac == null ? null : parseMac(raw.mac);
+  const ip = raw.ip == null ? null : parseIp(raw.ip);
   if (!BOOT_EVENT_KINDS.includes(raw.kind as BootEventKind))
     throw badInput(`kind must be one of ${BOOT_EVENT_KINDS.join(", ")}`);
   if (typeof raw.detail !== "string") throw badInput("detail must be a string");

@@ -9,8 +9,8 @@ import {
   distributors,
   scriptRuns,
 } from "../db/schema.ts";
-import { parseProxyRange } from "../distributor/dnsmasq/render.ts";
 import { badInput, conflict, notFound } from "../domain/errors.ts";
+import { parseInterfaceName, parseProxyRange } from "../domain/network.ts";
 import { parseAgentPublicKey, SealedBoxError } from "../domain/sealed-box.ts";
 import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
 import { CONFIG_CHANGED as DISTRIBUTOR_CHANGED } from "../work/distributor-work.ts";
@@ -22,7 +22,6 @@ export { DISTRIBUTOR_CHANGED };
 export type DistributorChanged = { id: number };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const INTERFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /** Which iPXE builds can serve as the PXE boot file of each firmware. */
 const PXE_TARGETS = {
@@ -151,14 +150,7 @@ export async function updateDistributor(
   const bios = input.ipxeBios ?? input.ipxePxeBiosUrl;
   if (uefi != null) changes.ipxeUefi = await pxeBuild(deps, "ipxeUefi", uefi);
   if (bios != null) changes.ipxeBios = await pxeBuild(deps, "ipxeBios", bios);
-  if (input.device != null) {
-    if (typeof input.device !== "string" || !INTERFACE.test(input.device)) {
-      throw badInput(
-        "device must be a network interface name: 1 to 15 letters, digits, '_', '.' or '-'",
-      );
-    }
-    changes.device = input.device;
-  }
+  if (input.device != null) changes.device = parseInterfaceName(input.device, "device");
   if (input.range != null) {
     parseProxyRange(input.range);
     changes.range = input.range as string;
@@ -215,6 +207,31 @@ export async function registerDistributor(
     .where(eq(distributors.id, distributor.id))
     .returning();
   return row ?? distributor;
+}
+
+const MAX_CONFIG_ERROR = 500;
+
+/**
+ * The agent says whether the configuration it was sent could be applied: a message
+ * when not (dnsmasq is then stopped), null once one applied. Operators read it on
+ * Distributor.configError. Not announced as a change: that would resend the config.
+ */
+export async function reportConfigError(
+  deps: Deps,
+  distributor: DistributorRow,
+  input: { message?: unknown },
+): Promise<DistributorRow> {
+  const raw = input.message;
+  if (raw != null && typeof raw !== "string") throw badInput("message must be a string or null");
+  // The text comes from the LAN side: one printable line, bounded.
+  const message = raw ? raw.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_CONFIG_ERROR) : null;
+  const [row] = await deps.db
+    .update(distributors)
+    .set({ configError: message, configErrorAt: message ? new Date() : null })
+    .where(eq(distributors.id, distributor.id))
+    .returning();
+  if (!row) throw notFound(`distributor ${distributor.id} does not exist`);
+  return row;
 }
 
 export async function markDistributorSeen(

@@ -1,7 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { type LocalnodeRow, localnodes } from "../db/schema.ts";
-import { notFound } from "../domain/errors.ts";
-import { parseArtifactId, parseBooleanFlag, parseId, parseIp } from "../domain/validation.ts";
+import { conflict, notFound } from "../domain/errors.ts";
+import { parseIp } from "../domain/network.ts";
+import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
 import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
@@ -21,20 +22,54 @@ export function parseRegistration(input: {
   };
 }
 
-/** Registering the same ip + artifactId again refreshes that node instead of failing. */
+/**
+ * Registering the same ip + artifactId again refreshes that node instead of failing.
+ * A new node is refused once its site holds `maxNodesPerSite`: open enrollment must not
+ * let anyone fill the database.
+ */
 export async function registerLocalnode(
   deps: Deps,
   registration: Registration,
 ): Promise<LocalnodeRow> {
-  const [row] = await deps.db
-    .insert(localnodes)
-    .values(registration)
-    .onConflictDoUpdate({
-      target: [localnodes.ip, localnodes.artifactId],
-      set: { pingable: registration.pingable, lastSeenAt: sql`now()` },
-    })
+  const same = and(
+    eq(localnodes.ip, registration.ip),
+    eq(localnodes.artifactId, registration.artifactId),
+  );
+  // The common case in a boot storm is a known node coming back: one statement, no lock.
+  const [refreshed] = await deps.db
+    .update(localnodes)
+    .set({ pingable: registration.pingable, lastSeenAt: sql`now()` })
+    .where(same)
     .returning();
-  if (!row) throw new Error("localnode upsert returned nothing");
+  const row =
+    refreshed ??
+    (await deps.db.transaction(async (tx) => {
+      // One new node per site at a time, so concurrent registrations cannot pass the cap together.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${registration.artifactId}))`);
+      const [held] = await tx
+        .select({ n: count() })
+        .from(localnodes)
+        .where(eq(localnodes.artifactId, registration.artifactId));
+      const [inserted] = await tx
+        .insert(localnodes)
+        .values(registration)
+        .onConflictDoNothing()
+        .returning();
+      if (inserted && (held?.n ?? 0) >= deps.config.maxNodesPerSite) {
+        throw conflict(
+          `site ${registration.artifactId} already has ${deps.config.maxNodesPerSite} nodes (MAX_NODES_PER_SITE); delete nodes with deleteLocalnode or raise the limit`,
+        );
+      }
+      if (inserted) return inserted;
+      // Another request registered it between our update and insert: refresh that one.
+      const [raced] = await tx
+        .update(localnodes)
+        .set({ pingable: registration.pingable, lastSeenAt: sql`now()` })
+        .where(same)
+        .returning();
+      return raced;
+    }));
+  if (!row) throw new Error("localnode registration returned nothing");
   deps.bus.publishSoon(LOCALNODE_REGISTERED, row);
   return row;
 }

@@ -1,5 +1,5 @@
 import { BOOT_EVENT_KINDS, type BootEventRow, type DistributorRow } from "../db/schema.ts";
-import { parseArtifactId } from "../domain/validation.ts";
+import { parseArtifactId, parseWorkId } from "../domain/validation.ts";
 import {
   BOOT_EVENT,
   type BootEventInput,
@@ -17,6 +17,7 @@ import {
   markDistributorSeen,
   ONLINE_WINDOW_MS,
   registerDistributor,
+  reportConfigError,
   setDistributorStatus,
   updateDistributor,
 } from "../resolvers/distributors.ts";
@@ -56,6 +57,12 @@ const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
     range: t.exposeString("range", { nullable: true }),
     ipxeUefi: t.id({ nullable: true, resolve: (d) => d.ipxeUefi }),
     ipxeBios: t.id({ nullable: true, resolve: (d) => d.ipxeBios }),
+    configError: t.exposeString("configError", {
+      nullable: true,
+      description:
+        "Why the agent could not apply the current configuration (dnsmasq is then stopped); null once it applied.",
+    }),
+    configErrorAt: t.expose("configErrorAt", { type: "DateTime", nullable: true }),
     events: t.field({
       type: [BootEvent],
       description: "The most recent boot events, newest first.",
@@ -195,6 +202,14 @@ const ReportBootEventsInput = builder.inputType("ReportBootEventsInput", {
   fields: (t) => ({ events: t.field({ type: [BootEventInputRef] }) }),
 });
 const AckWorkInput = builder.inputType("AckWorkInput", { fields: (t) => ({ id: t.string() }) });
+const ReportConfigErrorInput = builder.inputType("ReportConfigErrorInput", {
+  fields: (t) => ({
+    message: t.string({
+      required: false,
+      description: "why the configuration could not be applied; null when it applied",
+    }),
+  }),
+});
 const RegisterDistributorInput = builder.inputType("RegisterDistributorInput", {
   fields: (t) => ({
     publicKey: t.string({
@@ -267,6 +282,13 @@ builder.mutationFields((t) => ({
       (await markDistributorSeen(ctx.deps, callingDistributor(ctx).id, true)) ??
       callingDistributor(ctx),
   }),
+  reportConfigError: t.field({
+    type: Distributor,
+    description:
+      "Distributor only: the configuration it was sent could not be applied (message), or applied (null).",
+    args: { input: t.arg({ type: ReportConfigErrorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => reportConfigError(ctx.deps, callingDistributor(ctx), input),
+  }),
   ackWork: t.boolean({
     description:
       "Distributor only: it took a work item (a run is then RUNNING and no longer expires). False if the item is not, or no longer, its work.",
@@ -283,7 +305,7 @@ builder.mutationFields((t) => ({
     description: "Distributor only: the answer to a PING work item.",
     args: { input: t.arg({ type: ReportPingInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.deps.work.reply(callingDistributor(ctx).id, input.workId, input.pingable),
+      ctx.deps.work.reply(callingDistributor(ctx).id, parseWorkId(input.workId), input.pingable),
   }),
 }));
 

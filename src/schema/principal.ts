@@ -17,6 +17,7 @@ export const DISTRIBUTOR_FIELDS = new Set([
   "distributorHeartbeat",
   "distributorWork",
   "ackWork",
+  "reportConfigError",
   "reportBootEvents",
   "reportPing",
   "reportScriptOutput",

@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { copyFromFatImage, listFatImage, readFatLabel } from "../../src/builders/fat.ts";
+import { copyFromFatImage, listFatImage } from "../../src/builders/fat.ts";
 import { buildGrub } from "../../src/builders/grub.ts";
 import { buildIso, type IsoInput, renderIsolinuxConfig } from "../../src/builders/iso.ts";
 import { espVolumeLabel } from "../../src/builders/media.ts";
 import { runTool } from "../../src/builders/tool.ts";
+import { readFatLabel } from "../helpers/fat-label.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { buildIsoInputs } from "./build-all.ts";
 
@@ -81,7 +82,7 @@ describe("buildIso", () => {
     const esp = join(dir, "esp.img");
     const { type } = await extractPartition(iso, 2, esp);
     expect(type).toBe(0xef);
-    expect(await readFatLabel(esp, ctx())).toBe(espVolumeLabel(LABEL));
+    expect(await readFatLabel(esp)).toBe(espVolumeLabel(LABEL));
     expect(await listFatImage(esp, ctx())).toEqual([
       "/EFI/",
       "/EFI/BOOT/",

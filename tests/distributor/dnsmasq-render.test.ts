@@ -6,10 +6,10 @@ import { describe, expect, test } from "vitest";
 import {
   type DnsmasqConfigInput,
   MAX_SCRIPT_URL_LENGTH,
-  parseProxyRange,
   renderDnsmasqConfig,
 } from "../../src/distributor/dnsmasq/render.ts";
 import { DomainError } from "../../src/domain/errors.ts";
+import { parseProxyRange } from "../../src/domain/network.ts";
 
 const FULL: DnsmasqConfigInput = {
   interface: "enp0s25",

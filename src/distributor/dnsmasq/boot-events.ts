@@ -1,4 +1,5 @@
 import { isIPv4 } from "node:net";
+import { isMac } from "../../domain/network.ts";
 
 /**
  * Turns dnsmasq's log lines (log-dhcp, TFTP) into boot events: which MAC is PXE-booting,
@@ -32,7 +33,6 @@ const MAX_FIELD_LENGTH = 100;
 const MAX_REMEMBERED = 512;
 
 const PREFIX = /(?:^|\s)dnsmasq-(dhcp|tftp)(?:\[[0-9]+\])?: (.*)$/;
-const MAC = /^(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/;
 
 // PXE client architectures (RFC 4578 and IANA "Processor Architecture Types").
 const ARCHITECTURES: Record<number, string> = {
@@ -53,7 +53,7 @@ function clean(text: string, max = MAX_FIELD_LENGTH): string {
 }
 
 function macOf(text: string | undefined): string | undefined {
-  return text && MAC.test(text) ? text.toLowerCase() : undefined;
+  return text && isMac(text) ? text.toLowerCase() : undefined;
 }
 
 function ipOf(text: string | undefined): string | undefined {

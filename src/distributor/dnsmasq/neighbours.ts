@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isIPv4 } from "node:net";
+import { isMac } from "../../domain/network.ts";
 import type { BootEvent } from "./boot-events.ts";
 
 /**
@@ -9,7 +10,6 @@ import type { BootEvent } from "./boot-events.ts";
  * LAN, so the neighbour (ARP) table of the distributor's network holds it.
  */
 
-const MAC = /^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const INCOMPLETE = "00:00:00:00:00:00";
 
 /** IPv4 → MAC from /proc/net/arp text; incomplete entries are left out. */
@@ -18,8 +18,7 @@ export function parseArpTable(text: string): Map<string, string> {
   for (const line of text.split("\n").slice(1)) {
     const [ip, , flags, mac] = line.trim().split(/\s+/);
     const hw = mac?.toLowerCase();
-    if (!ip || !hw || !isIPv4(ip) || !MAC.test(hw) || hw === INCOMPLETE || flags === "0x0")
-      continue;
+    if (!ip || !hw || !isIPv4(ip) || !isMac(hw) || hw === INCOMPLETE || flags === "0x0") continue;
     table.set(ip, hw);
   }
   return table;

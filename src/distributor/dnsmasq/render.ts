@@ -1,4 +1,5 @@
 import { badInput } from "../../domain/errors.ts";
+import { parseInterfaceName, parseProxyRange, shown } from "../../domain/network.ts";
 
 /**
  * Renders the distributor's dnsmasq configuration: proxy-DHCP (the LAN's router keeps
@@ -33,32 +34,13 @@ export type DnsmasqConfigInput = {
   pidFile?: string;
 };
 
-const INTERFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 const ABSOLUTE_PATH = /^(?:\/[A-Za-z0-9._-]+)+\/?$/;
-const IPV4 =
-  /^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
 // URL characters that mean nothing special to dnsmasq's parser: no whitespace, quotes,
 // backslash, "," (field separator) or "#" (comment).
 const URL_CHARS = /^[A-Za-z0-9._~:/?=&%+[\]-]+$/;
 /** The URL travels in the 128-byte BOOTP "file" field, NUL included. */
 export const MAX_SCRIPT_URL_LENGTH = 127;
-const DEFAULT_PREFIX = 24;
-
-/** Shows a refused value safely: quoted, control characters escaped, cut short. */
-function shown(value: unknown): string {
-  const text = JSON.stringify(typeof value === "string" ? value : String(value));
-  return text.length > 80 ? `${text.slice(0, 77)}…"` : text;
-}
-
-function interfaceName(value: unknown): string {
-  if (typeof value !== "string" || !INTERFACE.test(value) || value === "." || value === "..") {
-    throw badInput(
-      `interface must be a Linux interface name (1–15 of letters, digits, '_', '.', '-'), got ${shown(value)}`,
-    );
-  }
-  return value;
-}
 
 function fileName(what: string, value: unknown): string {
   if (typeof value !== "string" || !FILE_NAME.test(value)) {
@@ -107,27 +89,6 @@ function scriptUrl(value: unknown): string {
   return value;
 }
 
-/** Parses "a.b.c.d" or "a.b.c.d/n" into the network address and dotted netmask. */
-export function parseProxyRange(value: unknown): { network: string; netmask: string } {
-  const refuse = () =>
-    badInput(
-      `range must be an IPv4 address of the LAN, optionally with a prefix length 8–30 (e.g. 192.168.178.1 or 10.99.0.0/24), got ${shown(value)}`,
-    );
-  if (typeof value !== "string") throw refuse();
-  const [address = "", prefixText, ...rest] = value.split("/");
-  if (rest.length > 0 || !IPV4.test(address)) throw refuse();
-  let prefix = DEFAULT_PREFIX;
-  if (prefixText !== undefined) {
-    if (!/^[0-9]{1,2}$/.test(prefixText)) throw refuse();
-    prefix = Number(prefixText);
-    if (prefix < 8 || prefix > 30) throw refuse();
-  }
-  const bits = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  const dotted = (n: number) => [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
-  return { network: dotted((bits & mask) >>> 0), netmask: dotted(mask) };
-}
-
 /** Last line of defence: no rendered value may break out of its line or field. */
 function assertInert(line: string): string {
   if (/[\r\n\0]/.test(line)) throw badInput("a configuration value contains a line break");
@@ -135,7 +96,7 @@ function assertInert(line: string): string {
 }
 
 export function renderDnsmasqConfig(input: DnsmasqConfigInput): string {
-  const iface = interfaceName(input.interface);
+  const iface = parseInterfaceName(input.interface, "interface");
   const { network, netmask } = parseProxyRange(input.range);
   const tftpRoot = absolutePath("tftpRoot", input.tftpRoot);
   const url = scriptUrl(input.scriptUrl);
