@@ -14,6 +14,7 @@ packages=(
   busybox-static cpio gzip openssh-client iproute2 wrk
   # lab node OS: SSH server copied into the initramfs (with its libraries, per ldd)
   dropbear-bin iputils-ping
+  
   # fetch-ipxe.sh
   ca-certificates
 )
