@@ -112,10 +112,33 @@ export type ConsoleBuildFragment =
   | ConsoleBuild_Syslinux_Fragment
 ;
 
-export type ConsoleBuildsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleIpxesQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleBuildsQuery = { ipxes: { edges: Array<{ node: { __typename: 'Ipxe', platform: string, driver: string, extension: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> }, grubs: { edges: Array<{ node: { __typename: 'Grub', label: string, architecture: string, fragment: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> }, syslinuxs: { edges: Array<{ node: { __typename: 'Syslinux', fragment: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> }, isos: { edges: Array<{ node: { __typename: 'Iso', label: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> } };
+export type ConsoleIpxesQuery = { page: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { __typename: 'Ipxe', platform: string, driver: string, extension: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> } };
+
+export type ConsoleGrubsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleGrubsQuery = { page: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { __typename: 'Grub', label: string, architecture: string, fragment: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> } };
+
+export type ConsoleSyslinuxsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleSyslinuxsQuery = { page: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { __typename: 'Syslinux', fragment: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> } };
+
+export type ConsoleIsosQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleIsosQuery = { page: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { __typename: 'Iso', label: string, id: string, artifactId: string, status: BuildStatus, progress: number, error: string | null, createdAt: string, files: Array<{ name: string, url: string, size: number, sha256: string }> } }> } };
 
 export type ConsoleBuildChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -159,10 +182,12 @@ export type ConsoleBootEventFragment = { at: string, distributorId: string, mac:
 
 export type ConsoleDistributorFragment = { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null };
 
-export type ConsoleDistributorsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleDistributorsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleDistributorsQuery = { distributors: { totalCount: number, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } }> } };
+export type ConsoleDistributorsQuery = { distributors: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } }> } };
 
 export type ConsoleDistributorQueryVariables = Exact<{
   id: string;
@@ -204,7 +229,7 @@ export type ConsoleBootEventsSubscription = { bootEvents: { at: string, distribu
 export type ConsoleNodeFragment = { id: string, ip: string, artifactId: string, pingable: boolean, hostKey: string | null, registeredAt: string, lastSeenAt: string };
 
 export type ConsoleNodesQueryVariables = Exact<{
-  first?: number | null | undefined;
+  artifactId?: string | null | undefined;
   after?: string | null | undefined;
 }>;
 
@@ -247,37 +272,54 @@ export type ConsoleScriptRunSubscription = { scriptRun: { id: string, status: Sc
 export type ConsoleOverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleOverviewQuery = { sites: { totalCount: number, edges: Array<{ node: { artifactId: string, openEnrollment: boolean } }> }, distributors: { totalCount: number, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, on: boolean, events: Array<{ at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string }> } }> }, localnodes: { totalCount: number }, ipxes: { edges: Array<{ node: { id: string, status: BuildStatus } }> }, grubs: { edges: Array<{ node: { id: string, status: BuildStatus } }> }, syslinuxs: { edges: Array<{ node: { id: string, status: BuildStatus } }> }, isos: { edges: Array<{ node: { id: string, status: BuildStatus } }> } };
+export type ConsoleOverviewQuery = { sites: { totalCount: number }, localnodes: { totalCount: number }, distributors: { totalCount: number, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, on: boolean, events: Array<{ at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string }> } }> } };
+
+export type ConsoleSiteNamesQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleSiteNamesQuery = { sites: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { artifactId: string } }> } };
 
 export type ConsolePublicUrlQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ConsolePublicUrlQuery = { publicUrl: string };
 
-export type ConsoleMainscriptsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleMainscriptsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleMainscriptsQuery = { items: { totalCount: number, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
+export type ConsoleMainscriptsQuery = { items: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
 
-export type ConsoleSubscriptsQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ConsoleSubscriptsQuery = { items: { totalCount: number, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
-
-export type ConsoleKickstartsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleSubscriptsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleKickstartsQuery = { items: { totalCount: number, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
+export type ConsoleSubscriptsQuery = { items: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
 
-export type ConsolePrebootscriptsQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ConsolePrebootscriptsQuery = { items: { totalCount: number, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
-
-export type ConsolePostbootscriptsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleKickstartsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsolePostbootscriptsQuery = { items: { totalCount: number, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
+export type ConsoleKickstartsQuery = { items: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
+
+export type ConsolePrebootscriptsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsolePrebootscriptsQuery = { items: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
+
+export type ConsolePostbootscriptsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsolePostbootscriptsQuery = { items: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, text: string, updatedAt: string } }> } };
 
 export type ConsoleCreateMainscriptMutationVariables = Exact<{
   text: string;
@@ -389,10 +431,12 @@ export type ConsoleDeletePostbootscriptMutationVariables = Exact<{
 
 export type ConsoleDeletePostbootscriptMutation = { item: { id: string } };
 
-export type ConsoleSitesQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleSitesQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleSitesQuery = { sites: { totalCount: number, edges: Array<{ node: { artifactId: string, openEnrollment: boolean, enrollmentToken: string, updatedAt: string } }> } };
+export type ConsoleSitesQuery = { sites: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { artifactId: string, openEnrollment: boolean, enrollmentToken: string, updatedAt: string } }> } };
 
 export type ConsoleUpsertSiteMutationVariables = Exact<{
   artifactId: string;
@@ -409,10 +453,12 @@ export type ConsoleRotateEnrollmentTokenMutationVariables = Exact<{
 
 export type ConsoleRotateEnrollmentTokenMutation = { rotateEnrollmentToken: { artifactId: string, openEnrollment: boolean, enrollmentToken: string, updatedAt: string } };
 
-export type ConsoleSshKeysQueryVariables = Exact<{ [key: string]: never; }>;
+export type ConsoleSshKeysQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type ConsoleSshKeysQuery = { sshkeys: { totalCount: number, edges: Array<{ node: { id: string, artifactId: string, fingerprint: string, text: string, createdAt: string } }> } };
+export type ConsoleSshKeysQuery = { sshkeys: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, artifactId: string, fingerprint: string, text: string, createdAt: string } }> } };
 
 export type ConsoleAddSshKeyMutationVariables = Exact<{
   artifactId: string;
@@ -522,30 +568,13 @@ export const ConsoleNodeFragmentDoc = new TypedDocumentString(`
   lastSeenAt
 }
     `, {"fragmentName":"ConsoleNode"}) as unknown as TypedDocumentString<ConsoleNodeFragment, unknown>;
-export const ConsoleBuildsDocument = new TypedDocumentString(`
-    query ConsoleBuilds {
-  ipxes(first: 500) {
-    edges {
-      node {
-        ...ConsoleBuild
-      }
+export const ConsoleIpxesDocument = new TypedDocumentString(`
+    query ConsoleIpxes($after: String) {
+  page: ipxes(first: 50, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
     }
-  }
-  grubs(first: 500) {
-    edges {
-      node {
-        ...ConsoleBuild
-      }
-    }
-  }
-  syslinuxs(first: 500) {
-    edges {
-      node {
-        ...ConsoleBuild
-      }
-    }
-  }
-  isos(first: 500) {
     edges {
       node {
         ...ConsoleBuild
@@ -583,7 +612,142 @@ export const ConsoleBuildsDocument = new TypedDocumentString(`
   ... on Iso {
     label
   }
-}`) as unknown as TypedDocumentString<ConsoleBuildsQuery, ConsoleBuildsQueryVariables>;
+}`) as unknown as TypedDocumentString<ConsoleIpxesQuery, ConsoleIpxesQueryVariables>;
+export const ConsoleGrubsDocument = new TypedDocumentString(`
+    query ConsoleGrubs($after: String) {
+  page: grubs(first: 50, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ...ConsoleBuild
+      }
+    }
+  }
+}
+    fragment ConsoleBuild on Build {
+  __typename
+  id
+  artifactId
+  status
+  progress
+  error
+  files {
+    name
+    url
+    size
+    sha256
+  }
+  createdAt
+  ... on Ipxe {
+    platform
+    driver
+    extension
+  }
+  ... on Grub {
+    label
+    architecture
+    fragment
+  }
+  ... on Syslinux {
+    fragment
+  }
+  ... on Iso {
+    label
+  }
+}`) as unknown as TypedDocumentString<ConsoleGrubsQuery, ConsoleGrubsQueryVariables>;
+export const ConsoleSyslinuxsDocument = new TypedDocumentString(`
+    query ConsoleSyslinuxs($after: String) {
+  page: syslinuxs(first: 50, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ...ConsoleBuild
+      }
+    }
+  }
+}
+    fragment ConsoleBuild on Build {
+  __typename
+  id
+  artifactId
+  status
+  progress
+  error
+  files {
+    name
+    url
+    size
+    sha256
+  }
+  createdAt
+  ... on Ipxe {
+    platform
+    driver
+    extension
+  }
+  ... on Grub {
+    label
+    architecture
+    fragment
+  }
+  ... on Syslinux {
+    fragment
+  }
+  ... on Iso {
+    label
+  }
+}`) as unknown as TypedDocumentString<ConsoleSyslinuxsQuery, ConsoleSyslinuxsQueryVariables>;
+export const ConsoleIsosDocument = new TypedDocumentString(`
+    query ConsoleIsos($after: String) {
+  page: isos(first: 50, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ...ConsoleBuild
+      }
+    }
+  }
+}
+    fragment ConsoleBuild on Build {
+  __typename
+  id
+  artifactId
+  status
+  progress
+  error
+  files {
+    name
+    url
+    size
+    sha256
+  }
+  createdAt
+  ... on Ipxe {
+    platform
+    driver
+    extension
+  }
+  ... on Grub {
+    label
+    architecture
+    fragment
+  }
+  ... on Syslinux {
+    fragment
+  }
+  ... on Iso {
+    label
+  }
+}`) as unknown as TypedDocumentString<ConsoleIsosQuery, ConsoleIsosQueryVariables>;
 export const ConsoleBuildChangesDocument = new TypedDocumentString(`
     subscription ConsoleBuildChanges {
   builds {
@@ -770,9 +934,13 @@ export const ConsoleCreateIsoDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<ConsoleCreateIsoMutation, ConsoleCreateIsoMutationVariables>;
 export const ConsoleDistributorsDocument = new TypedDocumentString(`
-    query ConsoleDistributors {
-  distributors(first: 500) {
+    query ConsoleDistributors($after: String) {
+  distributors(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         ...ConsoleDistributor
@@ -893,8 +1061,8 @@ export const ConsoleBootEventsDocument = new TypedDocumentString(`
   detail
 }`) as unknown as TypedDocumentString<ConsoleBootEventsSubscription, ConsoleBootEventsSubscriptionVariables>;
 export const ConsoleNodesDocument = new TypedDocumentString(`
-    query ConsoleNodes($first: Int, $after: String) {
-  localnodes(first: $first, after: $after) {
+    query ConsoleNodes($artifactId: String, $after: String) {
+  localnodes(artifactId: $artifactId, first: 400, after: $after) {
     totalCount
     pageInfo {
       hasNextPage
@@ -985,16 +1153,13 @@ export const ConsoleScriptRunDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<ConsoleScriptRunSubscription, ConsoleScriptRunSubscriptionVariables>;
 export const ConsoleOverviewDocument = new TypedDocumentString(`
     query ConsoleOverview {
-  sites(first: 500) {
+  sites(first: 0) {
     totalCount
-    edges {
-      node {
-        artifactId
-        openEnrollment
-      }
-    }
   }
-  distributors(first: 500) {
+  localnodes(first: 0) {
+    totalCount
+  }
+  distributors(first: 100) {
     totalCount
     edges {
       node {
@@ -1003,44 +1168,9 @@ export const ConsoleOverviewDocument = new TypedDocumentString(`
         name
         online
         on
-        events(first: 10) {
+        events(first: 5) {
           ...ConsoleBootEvent
         }
-      }
-    }
-  }
-  localnodes(first: 0) {
-    totalCount
-  }
-  ipxes(first: 500) {
-    edges {
-      node {
-        id
-        status
-      }
-    }
-  }
-  grubs(first: 500) {
-    edges {
-      node {
-        id
-        status
-      }
-    }
-  }
-  syslinuxs(first: 500) {
-    edges {
-      node {
-        id
-        status
-      }
-    }
-  }
-  isos(first: 500) {
-    edges {
-      node {
-        id
-        status
       }
     }
   }
@@ -1053,15 +1183,34 @@ export const ConsoleOverviewDocument = new TypedDocumentString(`
   kind
   detail
 }`) as unknown as TypedDocumentString<ConsoleOverviewQuery, ConsoleOverviewQueryVariables>;
+export const ConsoleSiteNamesDocument = new TypedDocumentString(`
+    query ConsoleSiteNames($after: String) {
+  sites(first: 200, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        artifactId
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSiteNamesQuery, ConsoleSiteNamesQueryVariables>;
 export const ConsolePublicUrlDocument = new TypedDocumentString(`
     query ConsolePublicUrl {
   publicUrl
 }
     `) as unknown as TypedDocumentString<ConsolePublicUrlQuery, ConsolePublicUrlQueryVariables>;
 export const ConsoleMainscriptsDocument = new TypedDocumentString(`
-    query ConsoleMainscripts {
-  items: mainscripts(first: 500) {
+    query ConsoleMainscripts($after: String) {
+  items: mainscripts(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
@@ -1073,9 +1222,13 @@ export const ConsoleMainscriptsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleMainscriptsQuery, ConsoleMainscriptsQueryVariables>;
 export const ConsoleSubscriptsDocument = new TypedDocumentString(`
-    query ConsoleSubscripts {
-  items: subscripts(first: 500) {
+    query ConsoleSubscripts($after: String) {
+  items: subscripts(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
@@ -1087,9 +1240,13 @@ export const ConsoleSubscriptsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleSubscriptsQuery, ConsoleSubscriptsQueryVariables>;
 export const ConsoleKickstartsDocument = new TypedDocumentString(`
-    query ConsoleKickstarts {
-  items: kickstarts(first: 500) {
+    query ConsoleKickstarts($after: String) {
+  items: kickstarts(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
@@ -1101,9 +1258,13 @@ export const ConsoleKickstartsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleKickstartsQuery, ConsoleKickstartsQueryVariables>;
 export const ConsolePrebootscriptsDocument = new TypedDocumentString(`
-    query ConsolePrebootscripts {
-  items: prebootscripts(first: 500) {
+    query ConsolePrebootscripts($after: String) {
+  items: prebootscripts(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
@@ -1115,9 +1276,13 @@ export const ConsolePrebootscriptsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsolePrebootscriptsQuery, ConsolePrebootscriptsQueryVariables>;
 export const ConsolePostbootscriptsDocument = new TypedDocumentString(`
-    query ConsolePostbootscripts {
-  items: postbootscripts(first: 500) {
+    query ConsolePostbootscripts($after: String) {
+  items: postbootscripts(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
@@ -1254,9 +1419,13 @@ export const ConsoleDeletePostbootscriptDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleDeletePostbootscriptMutation, ConsoleDeletePostbootscriptMutationVariables>;
 export const ConsoleSitesDocument = new TypedDocumentString(`
-    query ConsoleSites {
-  sites(first: 500) {
+    query ConsoleSites($after: String) {
+  sites(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         artifactId
@@ -1289,9 +1458,13 @@ export const ConsoleRotateEnrollmentTokenDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleRotateEnrollmentTokenMutation, ConsoleRotateEnrollmentTokenMutationVariables>;
 export const ConsoleSshKeysDocument = new TypedDocumentString(`
-    query ConsoleSshKeys {
-  sshkeys(first: 500) {
+    query ConsoleSshKeys($after: String) {
+  sshkeys(first: 200, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id

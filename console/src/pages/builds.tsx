@@ -7,18 +7,22 @@ import {
   SYSLINUX_FRAGMENTS,
 } from "../../../src/domain/build-targets.ts";
 import { request } from "../api/client.ts";
-import { useAction, useQuery, useSubscription } from "../api/hooks.ts";
+import { useAction, useSubscription } from "../api/hooks.ts";
+import { loadAll, useList } from "../api/pages.ts";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import { Progress } from "../components/progress.tsx";
 import { Time } from "../components/time.tsx";
 import {
   ConsoleBuildChangesDocument,
   type ConsoleBuildFragment,
-  ConsoleBuildsDocument,
   ConsoleCreateGrubDocument,
   ConsoleCreateIpxeDocument,
   ConsoleCreateIsoDocument,
   ConsoleCreateSyslinuxDocument,
+  ConsoleGrubsDocument,
+  ConsoleIpxesDocument,
+  ConsoleIsosDocument,
+  ConsoleSyslinuxsDocument,
 } from "../generated/graphql.ts";
 import { usePublicUrl } from "./public-url.ts";
 
@@ -48,21 +52,28 @@ const size = (bytes: number) =>
 
 /** Builds by id, kept current by the `builds` subscription. */
 export function useBuilds() {
-  const query = useQuery(ConsoleBuildsDocument, {});
+  const query = useList<Build>(async () => {
+    // Four lists, each read whole; presented as one page so useList can hold them.
+    const lists = await Promise.all([
+      loadAll((after) => request(ConsoleIpxesDocument, { after }).then((d) => d.page)),
+      loadAll((after) => request(ConsoleGrubsDocument, { after }).then((d) => d.page)),
+      loadAll((after) => request(ConsoleSyslinuxsDocument, { after }).then((d) => d.page)),
+      loadAll((after) => request(ConsoleIsosDocument, { after }).then((d) => d.page)),
+    ]);
+    const edges = lists.flat().map((node) => ({ node }));
+    return { pageInfo: { hasNextPage: false, endCursor: null }, edges };
+  });
   const [changes, setChanges] = useState<Map<string, Build>>(new Map());
   const error = useSubscription(ConsoleBuildChangesDocument, {}, (d) =>
     setChanges((old) => new Map(old).set(d.builds.id, d.builds)),
   );
   const builds = useMemo(() => {
     const all = new Map<string, Build>();
-    const d = query.data;
-    if (d)
-      for (const list of [d.ipxes, d.grubs, d.syslinuxs, d.isos])
-        for (const e of list.edges) all.set(e.node.id, e.node);
+    for (const b of query.items ?? []) all.set(b.id, b);
     for (const [id, b] of changes) all.set(id, b);
     return [...all.values()].sort((a, b) => Number(b.id) - Number(a.id));
-  }, [query.data, changes]);
-  return { builds, loaded: query.data !== undefined, error: query.error ?? error };
+  }, [query.items, changes]);
+  return { builds, loaded: query.items !== undefined, error: query.error ?? error };
 }
 
 function BuildRow(props: { build: Build }) {

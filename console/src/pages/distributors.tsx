@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { PXE_TARGETS } from "../../../src/domain/build-targets.ts";
 import { request } from "../api/client.ts";
 import { useAction, useQuery, useSubscription } from "../api/hooks.ts";
+import { useList } from "../api/pages.ts";
 import { Secret } from "../components/copy-button.tsx";
 import { Link } from "../components/link.tsx";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
@@ -13,6 +14,7 @@ import {
   ConsoleDistributorDocument,
   type ConsoleDistributorFragment,
   ConsoleDistributorsDocument,
+  ConsoleNodeRegisteredDocument,
   ConsoleNodesDocument,
   ConsoleSetDistributorStatusDocument,
   ConsoleUpdateDistributorDocument,
@@ -191,7 +193,13 @@ function Detail(props: { id: string }) {
   useRefresh(q.reload);
   const [live, setLive] = useState<ConsoleBootEventFragment[]>([]);
   const d = q.data?.distributor;
-  const nodes = useQuery(ConsoleNodesDocument, { first: 500 }, `${d?.artifactId}`);
+  const nodes = useList(
+    (after) =>
+      request(ConsoleNodesDocument, { artifactId: d?.artifactId ?? null, after }).then(
+        (r) => r.localnodes,
+      ),
+    `${d?.artifactId}`,
+  );
   const { busy, error, run } = useAction();
   const subError = useSubscription(
     ConsoleBootEventsDocument,
@@ -199,12 +207,12 @@ function Detail(props: { id: string }) {
     (data) => {
       if (data.bootEvents.distributorId === props.id) {
         setLive((old) => [...old, data.bootEvents]);
-        // A boot often ends in a registration: refresh the node list for the timeline.
-        if (data.bootEvents.kind === "HTTP") nodes.reload();
       }
     },
     d?.artifactId,
   );
+  // A boot often ends in a registration: the timeline shows it under the host's MAC.
+  useSubscription(ConsoleNodeRegisteredDocument, {}, () => nodes.reload());
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data) return <Loading what="the distributor" />;
   if (!d)
@@ -215,9 +223,7 @@ function Detail(props: { id: string }) {
     );
   const seen = new Set(d.events.map((e) => `${e.at}|${e.mac}|${e.detail}`));
   const events = [...d.events, ...live.filter((e) => !seen.has(`${e.at}|${e.mac}|${e.detail}`))];
-  const site = (nodes.data?.localnodes.edges ?? [])
-    .map((e) => e.node)
-    .filter((n) => n.artifactId === d.artifactId);
+  const site = (nodes.items ?? []).filter((n) => n.artifactId === d.artifactId);
   return (
     <>
       <p>
@@ -262,15 +268,17 @@ function Detail(props: { id: string }) {
 }
 
 function List() {
-  const q = useQuery(ConsoleDistributorsDocument, {});
+  const q = useList((after) =>
+    request(ConsoleDistributorsDocument, { after }).then((d) => d.distributors),
+  );
   useRefresh(q.reload);
-  const list = q.data?.distributors.edges.map((e) => e.node) ?? [];
+  const list = q.items ?? [];
   return (
     <>
       <h1>Distributors</h1>
       <ErrorNote error={q.error} />
-      {q.loading && !q.data && <Loading what="distributors" />}
-      {q.data && list.length === 0 && (
+      {!q.items && !q.error && <Loading what="distributors" />}
+      {q.items && list.length === 0 && (
         <Empty>No distributors yet. Add one below and start its agent on the hosts' LAN.</Empty>
       )}
       <ul class="cards">

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { request, subscribe } from "../api/client.ts";
 import { explain } from "../api/errors.ts";
 import { useAction, useSubscription } from "../api/hooks.ts";
+import { loadAll } from "../api/pages.ts";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import { Time } from "../components/time.tsx";
 import { VirtualList } from "../components/virtual-list.tsx";
@@ -10,7 +11,6 @@ import {
   type ConsoleNodeFragment,
   ConsoleNodeRegisteredDocument,
   ConsoleNodesDocument,
-  type ConsoleNodesQuery,
   ConsolePingNodeDocument,
   ConsoleResetHostKeyDocument,
   ConsoleRunScriptDocument,
@@ -29,14 +29,11 @@ function useNodes() {
   useEffect(() => {
     let live = true;
     (async () => {
-      let after: string | null = null;
-      for (;;) {
-        const page: ConsoleNodesQuery = await request(ConsoleNodesDocument, { first: 500, after });
-        if (!live) return;
-        for (const e of page.localnodes.edges) byId.current.set(e.node.id, e.node);
-        if (!page.localnodes.pageInfo.hasNextPage) break;
-        after = page.localnodes.pageInfo.endCursor;
-      }
+      const all = await loadAll((after) =>
+        request(ConsoleNodesDocument, { after }).then((d) => d.localnodes),
+      );
+      if (!live) return;
+      for (const n of all) byId.current.set(n.id, n);
       setList([...byId.current.values()]);
       setLoaded(true);
     })().catch((e: unknown) => live && setError(explain(e)));

@@ -1,16 +1,18 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { subscribe } from "../api/client.ts";
+import { request, subscribe } from "../api/client.ts";
 import { useQuery, useSubscription } from "../api/hooks.ts";
+import { useList } from "../api/pages.ts";
 import { Link } from "../components/link.tsx";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import { Time } from "../components/time.tsx";
 import {
   type ConsoleBootEventFragment,
   ConsoleBootEventsDocument,
-  ConsoleBuildChangesDocument,
   ConsoleNodeRegisteredDocument,
   ConsoleOverviewDocument,
+  ConsoleSiteNamesDocument as ConsoleSiteNames,
 } from "../generated/graphql.ts";
+import { useBuilds } from "./builds.tsx";
 import { useRefresh } from "./distributors.tsx";
 
 function Stat(props: { label: string; value: number | string; href: string; testid: string }) {
@@ -27,14 +29,12 @@ function Stat(props: { label: string; value: number | string; href: string; test
 export function OverviewPage() {
   const q = useQuery(ConsoleOverviewDocument, {});
   useRefresh(q.reload);
-  const [building, setBuilding] = useState<Map<string, string>>(new Map());
   const [latest, setLatest] = useState<ConsoleBootEventFragment[]>([]);
-  const buildError = useSubscription(ConsoleBuildChangesDocument, {}, (d) =>
-    setBuilding((old) => new Map(old).set(d.builds.id, d.builds.status)),
-  );
+  const { builds, error: buildError } = useBuilds();
+  const siteNames = useList((after) => request(ConsoleSiteNames, { after }).then((d) => d.sites));
   // A registration may be new or a refresh: the server's count tells which.
   const nodeError = useSubscription(ConsoleNodeRegisteredDocument, {}, () => q.reload());
-  const sites = q.data?.sites.edges.map((e) => e.node.artifactId) ?? [];
+  const sites = (siteNames.items ?? []).map((s) => s.artifactId);
   const siteKey = sites.join(",");
   const stops = useRef<Array<() => void>>([]);
   // One boot-event stream per site (the API streams per site).
@@ -56,11 +56,7 @@ export function OverviewPage() {
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data) return <Loading what="the overview" />;
   const d = q.data;
-  const status = new Map<string, string>();
-  for (const list of [d.ipxes, d.grubs, d.syslinuxs, d.isos])
-    for (const e of list.edges) status.set(e.node.id, e.node.status);
-  for (const [id, s] of building) status.set(id, s);
-  const inFlight = [...status.values()].filter((s) => s === "QUEUED" || s === "WORKING").length;
+  const inFlight = builds.filter((b) => b.status === "QUEUED" || b.status === "WORKING").length;
   const distributors = d.distributors.edges.map((e) => e.node);
   const online = distributors.filter((x) => x.online).length;
   const stored = distributors.flatMap((x) => x.events);

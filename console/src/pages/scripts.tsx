@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { request } from "../api/client.ts";
-import { useAction, useQuery } from "../api/hooks.ts";
+import { useAction } from "../api/hooks.ts";
+import { useList } from "../api/pages.ts";
 import { CopyButton } from "../components/copy-button.tsx";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import { Time } from "../components/time.tsx";
@@ -133,10 +134,13 @@ function Editor(props: {
 function KindPanel(props: { kind: Kind }) {
   const { kind } = props;
   const noun = kind.plural.slice(0, -1);
-  const list = useQuery(listOf(kind), {}, kind.plural);
+  const list = useList(
+    (after) => request(listOf(kind), { after }).then((d) => d.items),
+    kind.plural,
+  );
   const publicUrl = usePublicUrl();
   const [selected, setSelected] = useState<string | undefined>(undefined);
-  const items = list.data?.items.edges.map((e) => e.node) ?? [];
+  const items = list.items ?? [];
   const current = items.find((s) => s.id === selected);
   return (
     <section aria-labelledby="kind-title">
@@ -145,8 +149,8 @@ function KindPanel(props: { kind: Kind }) {
         A {noun} is {kind.what}.
       </p>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data && <Loading what={kind.plural} />}
-      {list.data && items.length === 0 && (
+      {!list.items && !list.error && <Loading what={kind.plural} />}
+      {list.items && items.length === 0 && (
         <Empty>No {kind.plural} yet. Create the first one with the button below.</Empty>
       )}
       <ul class="cards">
@@ -183,12 +187,11 @@ function KindPanel(props: { kind: Kind }) {
           kind={kind}
           script={current}
           onSaved={(saved) => {
-            list.setData((old) => {
-              const edges = old?.items.edges.filter((e) => e.node.id !== saved.id) ?? [];
-              edges.push({ node: saved });
-              edges.sort((a, b) => Number(a.node.id) - Number(b.node.id));
-              return { items: { totalCount: edges.length, edges } };
-            });
+            list.setItems((old) =>
+              [...old.filter((s) => s.id !== saved.id), saved].sort(
+                (a, b) => Number(a.id) - Number(b.id),
+              ),
+            );
             setSelected(saved.id);
           }}
           onDeleted={() => {

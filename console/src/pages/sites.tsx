@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { request } from "../api/client.ts";
-import { useAction, useQuery } from "../api/hooks.ts";
+import { useAction } from "../api/hooks.ts";
+import { useList } from "../api/pages.ts";
 import { Secret } from "../components/copy-button.tsx";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import {
@@ -9,7 +10,12 @@ import {
   ConsoleUpsertSiteDocument,
 } from "../generated/graphql.ts";
 
-type Site = { artifactId: string; openEnrollment: boolean; enrollmentToken: string };
+type Site = {
+  artifactId: string;
+  openEnrollment: boolean;
+  enrollmentToken: string;
+  updatedAt: string;
+};
 
 function SiteCard(props: { site: Site; onChange: (site: Site) => void }) {
   const { site } = props;
@@ -65,24 +71,22 @@ function SiteCard(props: { site: Site; onChange: (site: Site) => void }) {
 }
 
 export function SitesPage() {
-  const sites = useQuery(ConsoleSitesDocument, {});
+  const sites = useList((after) => request(ConsoleSitesDocument, { after }).then((d) => d.sites));
   const [name, setName] = useState("");
   const { busy, error, run } = useAction();
-  const list = sites.data?.sites.edges.map((e) => e.node) ?? [];
+  const list = sites.items ?? [];
   const replace = (site: Site) =>
-    sites.setData((old) => {
-      if (!old) return old;
-      const edges = old.sites.edges.filter((e) => e.node.artifactId !== site.artifactId);
-      edges.push({ node: { ...site, updatedAt: new Date().toISOString() } });
-      edges.sort((a, b) => a.node.artifactId.localeCompare(b.node.artifactId));
-      return { sites: { totalCount: edges.length, edges } };
-    });
+    sites.setItems((old) =>
+      [...old.filter((s) => s.artifactId !== site.artifactId), site].sort((a, b) =>
+        a.artifactId.localeCompare(b.artifactId),
+      ),
+    );
   return (
     <>
       <h1>Sites</h1>
       <ErrorNote error={sites.error} />
-      {sites.loading && !sites.data && <Loading what="sites" />}
-      {sites.data && list.length === 0 && (
+      {!sites.items && !sites.error && <Loading what="sites" />}
+      {sites.items && list.length === 0 && (
         <Empty>No sites yet. Name your first site below (for example lab.example.org).</Empty>
       )}
       <ul class="cards">

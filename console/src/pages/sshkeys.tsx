@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { request } from "../api/client.ts";
-import { useAction, useQuery } from "../api/hooks.ts";
+import { useAction } from "../api/hooks.ts";
+import { useList } from "../api/pages.ts";
 import { Secret } from "../components/copy-button.tsx";
 import { Empty, ErrorNote, Loading } from "../components/notes.tsx";
 import {
@@ -69,18 +70,20 @@ function Generate(props: { onPublicKey: (text: string) => void }) {
 }
 
 export function SshKeysPage() {
-  const keys = useQuery(ConsoleSshKeysDocument, {});
+  const keys = useList((after) =>
+    request(ConsoleSshKeysDocument, { after }).then((d) => d.sshkeys),
+  );
   const [site, setSite] = useState("");
   const [text, setText] = useState("");
   const { busy, error, run } = useAction();
-  const list = keys.data?.sshkeys.edges.map((e) => e.node) ?? [];
+  const list = keys.items ?? [];
   return (
     <>
       <h1>SSH keys</h1>
       <p class="muted">Nodes of a site trust these public keys (GET /api/sshkeys/&lt;id&gt;).</p>
       <ErrorNote error={keys.error} />
-      {keys.loading && !keys.data && <Loading what="SSH keys" />}
-      {keys.data && list.length === 0 && (
+      {!keys.items && !keys.error && <Loading what="SSH keys" />}
+      {keys.items && list.length === 0 && (
         <Empty>No keys yet. Paste a public key below, or generate a pair.</Empty>
       )}
       <ul class="cards">
