@@ -295,6 +295,7 @@ describe("web console in a real browser", () => {
       )
       .toBe("3");
     const output = await page.getByTestId("run-output").textContent();
+    expect(await page.getByLabel(/^Private key/).inputValue()).toBe("");
     expect(output).toContain("hello-42");
     expect(output).toContain("to-stderr");
     await page.getByRole("region", { name: "script output" }).getByText("done").waitFor();

@@ -107,6 +107,8 @@ function RunScript(props: { node: Node }) {
           }),
         );
         if (!started) return;
+        // The key was for this run only: the form forgets it at once.
+        setKey("");
         setRun(started.runScript);
         stop.current = subscribe(
           ConsoleScriptRunDocument,
@@ -148,7 +150,10 @@ function RunScript(props: { node: Node }) {
       <label for="run-user">User</label>
       <input id="run-user" value={user} onInput={(e) => setUser(e.currentTarget.value)} />
       <ErrorNote error={action.error} />
-      <button type="submit" disabled={action.busy || (run !== undefined && !finished)}>
+      <button
+        type="submit"
+        disabled={action.busy || (run !== undefined && !finished) || key === ""}
+      >
         Run on node {props.node.id}
       </button>
       {run && (
