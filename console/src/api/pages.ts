@@ -12,12 +12,14 @@ export type Connection<N> = {
  */
 export async function loadAll<N>(
   page: (after: string | null) => Promise<Connection<N>>,
+  onPage?: (items: readonly N[]) => void,
 ): Promise<N[]> {
   const items: N[] = [];
   let after: string | null = null;
   for (;;) {
     const result: Connection<N> = await page(after);
     for (const edge of result.edges) items.push(edge.node);
+    onPage?.(items);
     if (!result.pageInfo.hasNextPage || result.pageInfo.endCursor === null) return items;
     after = result.pageInfo.endCursor;
   }

@@ -20,6 +20,10 @@ import {
 type Node = ConsoleNodeFragment;
 const ROW_HEIGHT = 40;
 
+// Ids ascend with registration; a node that registers while pages load still lands in order.
+const sortedById = (map: Map<string, Node>) =>
+  [...map.values()].sort((a, b) => Number(a.id) - Number(b.id));
+
 /** Every node, page by page (500 is the API's largest page), then live as hosts register. */
 function useNodes() {
   const byId = useRef(new Map<string, Node>());
@@ -29,13 +33,16 @@ function useNodes() {
   useEffect(() => {
     let live = true;
     (async () => {
-      const all = await loadAll((after) =>
-        request(ConsoleNodesDocument, { after }).then((d) => d.localnodes),
+      // Shown page by page, so the first rows appear while the rest still load.
+      await loadAll(
+        (after) => request(ConsoleNodesDocument, { after }).then((d) => d.localnodes),
+        (sofar) => {
+          if (!live) return;
+          for (const n of sofar) byId.current.set(n.id, n);
+          setList(sortedById(byId.current));
+        },
       );
-      if (!live) return;
-      for (const n of all) byId.current.set(n.id, n);
-      setList([...byId.current.values()]);
-      setLoaded(true);
+      if (live) setLoaded(true);
     })().catch((e: unknown) => live && setError(explain(e)));
     return () => {
       live = false;
@@ -237,8 +244,11 @@ export function NodesPage() {
     <>
       <h1>Nodes</h1>
       <p class="muted" aria-live="polite">
-        <strong data-testid="node-count">{list.length}</strong> nodes; new ones appear here as hosts
-        register.
+        <strong data-testid="node-count">{list.length}</strong> nodes
+        {!loaded && list.length > 0 && (
+          <span data-testid="nodes-loading"> so far, loading more…</span>
+        )}
+        ; new ones appear here as hosts register.
       </p>
       <ErrorNote error={error} />
       {!loaded && !error && <Loading what="nodes" />}
