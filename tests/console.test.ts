@@ -254,6 +254,15 @@ describe("web console in a real browser", () => {
     expect(await report.json()).toEqual({ data: { reportBootEvents: 4 } });
     const timeline = page.getByRole("region", { name: `boot timeline of ${MAC}` });
     await timeline.getByText("sent autoexec.ipxe").waitFor();
+    // Switching on without a LAN range is refused next to the button, in words that say what
+    // to set. (Switched on for real, the agent would run dnsmasq on this machine's own LAN.)
+    await page.getByRole("button", { name: "Switch on" }).click();
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toBe(
+        "Set device, range and at least one of ipxeUefi/ipxeBios with updateDistributor before turning it on",
+      );
+    await page.getByText("DHCP/TFTP switched off").waitFor();
     expect(await timeline.getByRole("listitem").allTextContents()).toEqual([
       expect.stringMatching(/DHCP proxy offer ipxe\.efi to PXEClient:Arch:00007 · 127\.0\.0\.3$/),
       expect.stringMatching(/TFTP file sent ipxe\.efi · 127\.0\.0\.3$/),
@@ -305,6 +314,18 @@ describe("web console in a real browser", () => {
       await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage })),
     ).not.toContain("PRIVATE KEY");
     await shot("nodes");
+
+    const hostKey = async () =>
+      (
+        await server.gql<{ localnode: { hostKey: string | null } }>(
+          `query { localnode(id: "1") { hostKey } }`,
+        )
+      ).data?.localnode.hostKey;
+    expect(await hostKey()).toBe(sshd?.fingerprint);
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: "Reset host key" }).click();
+    await expect.poll(hostKey).toBeNull();
+    await page.getByText("not pinned yet").waitFor();
   }, 120_000);
 
   it("the boot timeline shows the registration under the host's MAC", async () => {
