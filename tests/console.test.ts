@@ -71,7 +71,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe("web console in a real browser", () => {
+// Generous: five engineers share two cores, and a step waits on real servers and a browser.
+describe("web console in a real browser", { timeout: 90_000 }, () => {
   it("signs in with the keyboard; a wrong token is refused in plain words", async () => {
     await page.goto(`${server.url}/`);
     await page.getByRole("heading", { name: "Provisioner" }).waitFor();
