@@ -20,6 +20,11 @@ const config: CodegenConfig = {
     "src/cli/generated/graphql.ts": typedClient("src/cli/operations/*.graphql"),
     // The distributor agent's own operations.
     "src/distributor/generated/graphql.ts": typedClient("src/distributor/operations/*.graphql"),
+    // The web console: documents as strings, so the browser bundle needs no graphql runtime.
+    "console/src/generated/graphql.ts": {
+      ...typedClient("console/src/operations/*.graphql"),
+      config: { ...typedClient("").config, documentMode: "string" },
+    },
   },
 };
 

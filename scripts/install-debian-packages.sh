@@ -14,6 +14,8 @@ packages=(
   busybox-static cpio gzip openssh-client iproute2 wrk
   # lab node OS: SSH server copied into the initramfs (with its libraries, per ldd)
   dropbear-bin iputils-ping
+  # web console tests and benchmarks: headless browser driven by playwright-core
+  chromium
   # fetch-ipxe.sh
   ca-certificates
   # docs/tutorial.md's commands (run by tests/tutorial/)

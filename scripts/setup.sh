@@ -23,3 +23,14 @@ fi
 echo "setup: node $(node_modules/.bin/node --version) in node_modules/.bin"
 
 bash scripts/fetch-ipxe.sh
+
+# The web console (console/ → console/dist, served by `serve` at /): rebuilt only when its
+# sources, the shared domain lists it imports or the lock file changed.
+console_stamp="console/dist/.build-sha256"
+console_want="$(cat package-lock.json console/index.html console/vite.config.ts \
+  $(find console/src src/domain -type f | LC_ALL=C sort) | sha256sum | cut -d' ' -f1)"
+if [[ ! -f console/dist/index.html || "$(cat "$console_stamp" 2>/dev/null)" != "$console_want" ]]; then
+  npm run --silent console:build
+  echo "$console_want" >"$console_stamp"
+fi
+echo "setup: web console in console/dist"

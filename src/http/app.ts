@@ -11,6 +11,7 @@ import type { Deps } from "../resolvers/deps.ts";
 import { serveArtifact } from "./artifact-routes.ts";
 import { PayloadTooLargeError, readBody } from "./body.ts";
 import { createBootRoutes } from "./boot-routes.ts";
+import { createConsoleRoutes } from "./console-routes.ts";
 import { createGraphql } from "./graphql.ts";
 import { createMetrics } from "./metrics.ts";
 import { replyUnavailable } from "./outage.ts";
@@ -30,6 +31,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
   const lookups = createBootLookups(deps);
   const boot = createBootRoutes(deps, lookups, metrics);
   const yoga = createGraphql(deps, auth);
+  const webConsole = createConsoleRoutes();
 
   async function graphql(
     req: IncomingMessage,
@@ -102,8 +104,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
       res.end(text);
       return "/metrics";
     }
-    replyText(res, 404, `no such endpoint: ${path.slice(0, 100)}`);
-    return "unknown";
+    return webConsole.handle(req, res, path);
   }
 
   const server = createServer(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { CallerAuth } from "../auth/caller-auth.ts";
@@ -100,7 +101,15 @@ export function createGraphql(
     },
     landingPage: false,
     logging: false,
-    graphiql: { title: "Provisioner", subscriptionsProtocol: "WS" },
+    // Bundled GraphiQL (no CDN): labs are often offline. The token is typed once into the
+    // headers editor and kept by GraphiQL in this browser's storage.
+    graphiql: {
+      title: "Provisioner",
+      subscriptionsProtocol: "WS",
+      shouldPersistHeaders: true,
+      defaultHeaders: JSON.stringify({ Authorization: "Bearer <operator token>" }),
+    },
+    renderGraphiQL,
     context: async ({ request, connectionParams, requestId, signal }) => {
       if (!deps.health.available()) throw unavailableError();
       const principal =

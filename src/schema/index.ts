@@ -6,5 +6,6 @@ import "./localnodes.ts";
 import "./builds.ts";
 import "./distributors.ts";
 import "./node-operations.ts";
+import "./server-info.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

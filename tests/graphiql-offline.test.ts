@@ -1,0 +1,63 @@
+import { mkdir } from "node:fs/promises";
+import type { Locator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBrowser, type TestBrowser } from "./helpers/browser.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+// Debian's Chromium against the real server: GraphiQL must come entirely from it (labs are
+// offline), so every request to another host is blocked and recorded by the helper.
+let server: TestServer;
+
+/** The result editor's text as a person reads it, whitespace folded. */
+async function shown(region: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, line breaks included
+  return (await region.innerText()).replace(/\s+/g, " ").trim();
+}
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await startBrowser(server.url);
+  await mkdir("docs/console", { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("GraphiQL at /graphql", () => {
+  it("renders from this server alone, takes the token once and runs a query", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/graphql?query=${encodeURIComponent("{ publicUrl }")}`);
+    await page.getByRole("region", { name: "Operation Editor" }).getByText("publicUrl").waitFor();
+
+    // Pasted, as an operator would: typed JSON would meet the editor's auto-closing brackets.
+    await page.getByRole("button", { name: "Headers" }).click();
+    await page.locator(".graphiql-editor-tool .monaco-editor").last().click();
+    await page.keyboard.press("ControlOrMeta+A");
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: server.url,
+    });
+    await page.evaluate(
+      (text) => navigator.clipboard.writeText(text),
+      JSON.stringify({ Authorization: `Bearer ${server.token}` }),
+    );
+    await page.keyboard.press("ControlOrMeta+V");
+    const execute = page.getByRole("button", { name: "Execute query (Ctrl-Enter)" });
+    await execute.click();
+    const result = page.getByRole("region", { name: "Result Window" });
+    await result.getByText(`"${server.url}"`).waitFor();
+    expect(await shown(result)).toBe(`{ "data": { "publicUrl": "${server.url}" } }`);
+    await page.screenshot({ path: "docs/console/graphiql.png" });
+
+    // Entered once: after a reload GraphiQL still sends it.
+    await page.reload();
+    await page.getByRole("region", { name: "Operation Editor" }).getByText("publicUrl").waitFor();
+    await execute.click();
+    await result.getByText(`"${server.url}"`).waitFor();
+    expect(await shown(result)).toBe(`{ "data": { "publicUrl": "${server.url}" } }`);
+
+    expect(browser.foreign).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
