@@ -148,21 +148,27 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log.info({ device, range: next.range }, "dnsmasq serving proxy-DHCP and TFTP");
   }
 
-  async function reportOutcome(scriptRunId: string, outcome: RunOutcome): Promise<void> {
+  /** Sends one report, retrying with backoff while the server is away (it may be restarting). */
+  async function deliver(what: string, send: (current: ServerLink) => Promise<unknown>) {
     for (let attempt = 0; attempt < REPORT_ATTEMPTS && !stopping.signal.aborted; attempt++) {
       const current = link;
       try {
         if (!current) throw new Error("not connected");
-        await current.request(FinishScriptRunDocument, { scriptRunId, ...outcome });
+        await send(current);
         return;
       } catch (error) {
-        log.warn({ err: errorText(error), scriptRunId }, "run outcome not reported yet; retrying");
+        log.warn({ err: errorText(error), what }, "report not delivered yet; retrying");
         await sleep(Math.min(10_000, 500 * 2 ** attempt), stopping.signal);
       }
     }
   }
 
-  async function runScript(current: ServerLink, run: NonNullable<Work["run"]>): Promise<void> {
+  const reportOutcome = (scriptRunId: string, outcome: RunOutcome) =>
+    deliver(`outcome of run ${scriptRunId}`, (current) =>
+      current.request(FinishScriptRunDocument, { scriptRunId, ...outcome }),
+    );
+
+  async function runScript(run: NonNullable<Work["run"]>): Promise<void> {
     const runId = run.scriptRunId;
     if (running.has(runId)) return;
     // At most once: a redelivered run is answered from the journal, never run again.
@@ -188,11 +194,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     const send = () => {
       const chunk = buffered;
       buffered = "";
+      // Chained, so output arrives in order even when a report has to wait for the server.
       if (chunk)
         sending = sending.then(() =>
-          current.request(ReportScriptOutputDocument, { scriptRunId: runId, chunk }).then(
-            () => undefined,
-            () => undefined,
+          deliver(`output of run ${runId}`, (current) =>
+            current.request(ReportScriptOutputDocument, { scriptRunId: runId, chunk }),
           ),
         );
     };
@@ -255,7 +261,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       const pingable = await pingHost(work.ping.ip, stopping.signal);
       await current.request(ReportPingDocument, { workId: work.id, pingable });
     }
-    if (work.kind === "RUN_SCRIPT" && work.run) await runScript(current, work.run);
+    if (work.kind === "RUN_SCRIPT" && work.run) await runScript(work.run);
   }
 
   // Serve the last known configuration at once, before (or without) the server.

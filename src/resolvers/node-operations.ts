@@ -10,7 +10,7 @@ import {
 } from "../db/schema.ts";
 import { badInput, forbidden, notFound } from "../domain/errors.ts";
 import { seal } from "../domain/sealed-box.ts";
-import { parseId, parseScriptText } from "../domain/validation.ts";
+import { parseId, parseScriptText, parseWorkId } from "../domain/validation.ts";
 import { removeExpiredWork } from "../work/distributor-work.ts";
 import type { Deps } from "./deps.ts";
 import { distributorForSite, isOnline } from "./distributors.ts";
@@ -123,9 +123,7 @@ export async function takeWork(
   distributor: DistributorRow,
   rawId: unknown,
 ): Promise<boolean> {
-  if (typeof rawId !== "string" || !/^[0-9a-f-]{36}$/.test(rawId))
-    throw badInput("id must be a work item id");
-  const row = await deps.work.take(distributor.id, rawId);
+  const row = await deps.work.take(distributor.id, parseWorkId(rawId, "id"));
   if (!row) return false;
   if (row.scriptRunId !== null) {
     const moved = await deps.db
