@@ -14,14 +14,18 @@ export type DatabaseHealth = {
 };
 
 const PROBE_EVERY_MS = 1000;
+// One slow answer on a starved machine is not an outage: it takes two failed
+// probes in a row (the second sent at once), which still finds a real outage
+// within PROBE_EVERY_MS + 2 × timeout.
+const FAILURES_FOR_DOWN = 2;
 
 /**
  * Watches the database from its own connection, so a pool full of stuck
  * statements is not mistaken for health and an outage is seen within about
- * two seconds. Requests consult it to fail fast with "unavailable" instead of
+ * four seconds. Requests consult it to fail fast with "unavailable" instead of
  * hanging on a database that is gone or frozen.
  */
-export function watchDatabase(url: string, log: Logger, timeoutMs = 2000): DatabaseHealth {
+export function watchDatabase(url: string, log: Logger, timeoutMs = 1500): DatabaseHealth {
   const probe = postgres(url, {
     max: 1,
     onnotice: () => {},
@@ -31,10 +35,11 @@ export function watchDatabase(url: string, log: Logger, timeoutMs = 2000): Datab
   });
   const events = new EventEmitter();
   let up = true;
+  let failures = 0;
   let inFlight: Promise<boolean> | undefined;
 
-  const check = () => {
-    inFlight ??= new Promise<boolean>((resolve) => {
+  const probeOnce = () =>
+    new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       probe`select 1`.then(
         () => {
@@ -46,17 +51,29 @@ export function watchDatabase(url: string, log: Logger, timeoutMs = 2000): Datab
           resolve(false);
         },
       );
-    }).then((ok) => {
-      inFlight = undefined;
-      if (ok !== up) {
-        up = ok;
-        if (ok) log.info("database reachable again");
-        else {
-          log.warn("database unreachable; answering 503/UNAVAILABLE until it returns");
-          events.emit("down");
-        }
-      }
+    });
+
+  const settle = (ok: boolean) => {
+    failures = ok ? 0 : failures + 1;
+    if (ok && !up) {
+      up = true;
+      log.info("database reachable again");
+    }
+    if (!ok && up && failures >= FAILURES_FOR_DOWN) {
+      up = false;
+      log.warn("database unreachable; answering 503/UNAVAILABLE until it returns");
+      events.emit("down");
+    }
+    return ok;
+  };
+
+  const check = () => {
+    inFlight ??= (async () => {
+      let ok = settle(await probeOnce());
+      while (!ok && up && failures < FAILURES_FOR_DOWN) ok = settle(await probeOnce());
       return ok;
+    })().finally(() => {
+      inFlight = undefined;
     });
     return inFlight;
   };

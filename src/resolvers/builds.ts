@@ -2,6 +2,7 @@ import { and, eq, or } from "drizzle-orm";
 import { type BuildKind, type BuildRow, builds, distributors } from "../db/schema.ts";
 import { badInput, conflict, notFound } from "../domain/errors.ts";
 import { parseId } from "../domain/validation.ts";
+import { readOncePerEvent } from "../events/read-once.ts";
 import { buildKinds } from "../jobs/kinds.ts";
 import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
@@ -101,6 +102,9 @@ export function isFinished(row: BuildRow): boolean {
 }
 
 /** Every change of one build (current state first), ending after DONE or FAILED. */
+// Shared by every subscription in this process (see readOncePerEvent).
+const rowForEvent = readOncePerEvent<BuildRow | undefined>();
+
 export async function* buildUpdates(
   deps: Deps,
   rawId: unknown,
@@ -118,7 +122,7 @@ export async function* buildUpdates(
       const next = await events.next();
       if (next.done) return;
       if (next.value.id !== id) continue;
-      row = (await getBuildById(deps, id)) ?? row;
+      row = (await rowForEvent(next.value, () => getBuildById(deps, id))) ?? row;
       const now = `${row.status}/${row.progress}`;
       if (now !== last) yield row;
       last = now;
@@ -131,7 +135,7 @@ export async function* buildUpdates(
 /** Every change of every build. */
 export async function* allBuildUpdates(deps: Deps, signal?: AbortSignal): AsyncGenerator<BuildRow> {
   for await (const event of deps.bus.subscribe<BuildChanged>(BUILD_CHANGED, signal)) {
-    const row = await getBuildById(deps, event.id);
+    const row = await rowForEvent(event, () => getBuildById(deps, event.id));
     if (row) yield row;
   }
 }
