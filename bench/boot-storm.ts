@@ -131,6 +131,12 @@ async function main() {
           hosts,
           concurrency,
           runs,
+          // The health probe's verdicts, per replica: a 503 storm starts with "unreachable".
+          healthLines: cluster.replicas.map(
+            (r) =>
+              r.log.split("\n").filter((l) => /database (unreachable|reachable again)/.test(l))
+                .length,
+          ),
           ratioThreeOverOne: {
             requestsPerS:
               Math.round((mean(3, (r) => r.requestsPerS) / mean(1, (r) => r.requestsPerS)) * 100) /
