@@ -15,7 +15,6 @@ import {
   isOnline,
   listDistributors,
   markDistributorSeen,
-  ONLINE_WINDOW_MS,
   registerDistributor,
   reportConfigError,
   setDistributorStatus,
