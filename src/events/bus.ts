@@ -49,6 +49,7 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
     }
   });
   const pending = new Map<string, string[]>();
+  let batches: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
@@ -60,9 +61,11 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
       const send = () => {
         if (chunk.length === 0) return;
         const payload = `{"topic":${JSON.stringify(topic)},"origin":"${origin}","batch":[${chunk.join(",")}]}`;
-        sql
-          .notify(EVENTS_CHANNEL, payload)
-          .catch((error: unknown) => log.error({ err: error, topic }, "event batch not sent"));
+        // One after another: two NOTIFYs on different pool connections could
+        // commit in either order, and subscribers rely on the order of batches.
+        batches = batches
+          .then(() => sql.notify(EVENTS_CHANNEL, payload))
+          .catch((error: unknown) => log.warn({ err: error, topic }, "event batch not sent"));
         chunk = [];
         size = 0;
       };
@@ -108,6 +111,7 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
     async close() {
       if (timer) clearTimeout(timer);
       flush();
+      await batches;
       emitter.removeAllListeners();
       // The database may already be gone at shutdown; nothing is left to unlisten then.
       await listener.unlisten().catch(() => undefined);
