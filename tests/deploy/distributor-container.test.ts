@@ -283,7 +283,13 @@ describe.skipIf(skipVm)("distributor image in the lab's LAN namespace", () => {
     console.info(
       `[distributor container] VM registered after ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    expect(vm.console()).toContain(`${CONSOLE_CALLED_HOME}${ip}`);
+    // The node prints its line after the HTTP answer; the serial console may lag behind it.
+    await until(
+      "the node's console to say it called home",
+      () => (vm?.console().includes(`${CONSOLE_CALLED_HOME}${ip}`) ? true : undefined),
+      30_000,
+      context,
+    );
     // The boot went through the container's dnsmasq: its DHCP and TFTP log lines came back
     // to the server as this VM's boot events.
     await until(

@@ -154,7 +154,13 @@ async function registeredAndScripted(mac: string): Promise<Localnode> {
   );
   lap(`registered as ${node.ip}`);
   expect(node).toMatchObject({ pingable: true, artifactId: SITE, ip: router.leases.get(mac) });
-  expect(vm?.console()).toContain(`${CONSOLE_CALLED_HOME}${node.ip}`);
+  // The node prints its line after the HTTP answer; the serial console may lag behind it.
+  await until(
+    "the node's console to say it called home",
+    () => (vm?.console().includes(`${CONSOLE_CALLED_HOME}${node.ip}`) ? true : undefined),
+    30_000,
+    context,
+  );
 
   const started = await must<{ runScript: ScriptRunView }>(
     server.gql,

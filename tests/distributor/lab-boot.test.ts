@@ -269,7 +269,13 @@ async function bootOnce(firmware: Firmware) {
   expect(callhome).toMatchObject({ artifactId: ARTIFACT_ID, pingable: "true", from: nodeIp });
   expect(router.leases.get(mac)).toBe(nodeIp);
   expect(httpEvents.some((e) => e.path === "/boot.ipxe")).toBe(true);
-  expect(vm.console()).toContain(`${CONSOLE_CALLED_HOME}${nodeIp}`);
+  // The node prints its line after the HTTP answer; the serial console may lag behind it.
+  await until(
+    "the node's console to say it called home",
+    () => (vm.console().includes(`${CONSOLE_CALLED_HOME}${nodeIp}`) ? true : undefined),
+    30_000,
+    context,
+  );
 
   // Pin the host key the node printed; never accept an unknown one.
   const hostKey = new RegExp(`${CONSOLE_HOST_KEY}(ssh-ed25519 [A-Za-z0-9+/=]+)`).exec(
