@@ -1,18 +1,7 @@
-import net from "node:net";
 import { execa, type ResultPromise } from "execa";
 import { binPath } from "./cli.ts";
 
-/** A free TCP port on loopback (closed again before it is returned). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+export { freePort } from "./free-port.ts";
 
 export type ProcessHandle = {
   /** Everything the process wrote to stdout and stderr, across restarts. */
