@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureImage } from "../helpers/images.ts";
 import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
-import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
-import { type LabServer, labServer, NODE } from "../lab/lab-provisioner.ts";
-import { createLab, type Lab } from "../lab/netns.ts";
+import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
+import type { LabServer } from "../lab/lab-provisioner.ts";
+import type { Lab } from "../lab/netns.ts";
 import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.ts";
+import { MIRROR_PORT, startSiteLan } from "../lab/site-lan.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
 import { until } from "../lab/until.ts";
 import { podman } from "./podman.ts";
@@ -28,11 +29,7 @@ import { podman } from "./podman.ts";
  */
 
 const SUBNET = "10.98.0";
-const ROUTER = `${SUBNET}.1`;
-const DISTRIBUTOR = `${SUBNET}.2`;
 const SERVER = `${SUBNET}.3`;
-const PORT = 8080;
-const MIRROR_PORT = 8099;
 const SITE = "container.lab.test";
 const BOOT_TIMEOUT_MS = 240_000;
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -87,56 +84,13 @@ beforeAll(async () => {
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   await chmod(dir, 0o755);
 
-  lab = await createLab({
-    hosts: [
-      { name: "router", address: ROUTER },
-      { name: "dist", address: DISTRIBUTOR },
-      { name: "server", address: SERVER },
-    ],
-    taps: 1,
-    signal: AbortSignal.timeout(60_000),
-  });
-  cleanups.push(() => lab.teardown());
-
-  router = await startLabDhcpRouter(lab, {
-    host: "router",
-    first: `${SUBNET}.100`,
-    last: `${SUBNET}.199`,
+  ({ lab, router, server } = await startSiteLan({
+    subnet: SUBNET,
     dir,
-  });
-  cleanups.push(() => router.stop());
-
-  const mirror = join(dir, "mirror");
-  await mkdir(mirror, { mode: 0o755 });
-  await copyFile(nodeOs.kernel, join(mirror, "vmlinuz"));
-  await copyFile(nodeOs.initrd, join(mirror, "initrd.gz"));
-  const [cmd = "ip", ...prefix] = lab.inNamespace(lab.host("server").namespace);
-  const http = execa(
-    cmd,
-    [
-      ...prefix,
-      NODE,
-      "--disable-warning=ExperimentalWarning",
-      join(REPO, "tests/lab/lab-boot-http.ts"),
-      SERVER,
-      String(MIRROR_PORT),
-      mirror,
-    ],
-    { buffer: false, stdin: "ignore", stdout: "ignore", stderr: "inherit", reject: false },
-  );
-  cleanups.push(async () => {
-    http.kill("SIGTERM");
-    await http;
-  });
-
-  server = labServer(lab, {
-    host: "server",
-    port: PORT,
-    dataDir: join(dir, "server-data"),
-    adminToken: `ctr-${randomBytes(16).toString("hex")}`,
-  });
-  cleanups.push(() => server.stop());
-  await server.start();
+    nodeOs,
+    tokenPrefix: "ctr",
+    cleanups,
+  }));
 
   const chain = await setUpBootChain(server.gql, {
     site: SITE,

@@ -1,23 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
-import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
-import {
-  type LabAgent,
-  type LabServer,
-  labServer,
-  NODE,
-  startLabAgent,
-} from "../lab/lab-provisioner.ts";
-import { createLab, type Lab } from "../lab/netns.ts";
+import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
+import { type LabAgent, type LabServer, startLabAgent } from "../lab/lab-provisioner.ts";
+import type { Lab } from "../lab/netns.ts";
 import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.ts";
 import type { Firmware } from "../lab/qemu.ts";
+import { MIRROR_PORT, startSiteLan } from "../lab/site-lan.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
 import { until } from "../lab/until.ts";
 
@@ -44,11 +37,8 @@ import { until } from "../lab/until.ts";
  */
 
 const SUBNET = "10.99.0";
-const ROUTER = `${SUBNET}.1`;
 const DISTRIBUTOR = `${SUBNET}.2`;
 const SERVER = `${SUBNET}.3`;
-const PORT = 8080;
-const MIRROR_PORT = 8099;
 const SITE = "e2e.lab.test";
 const BOOT_TIMEOUT_MS = 180_000;
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -201,57 +191,13 @@ beforeAll(async () => {
   // pass through the directory.
   await chmod(dir, 0o755);
 
-  lab = await createLab({
-    hosts: [
-      { name: "router", address: ROUTER },
-      { name: "dist", address: DISTRIBUTOR },
-      { name: "server", address: SERVER },
-    ],
-    taps: 1,
-    signal: AbortSignal.timeout(60_000),
-  });
-  cleanups.push(() => lab.teardown());
-
-  router = await startLabDhcpRouter(lab, {
-    host: "router",
-    first: `${SUBNET}.100`,
-    last: `${SUBNET}.199`,
+  ({ lab, router, server } = await startSiteLan({
+    subnet: SUBNET,
     dir,
-  });
-  cleanups.push(() => router.stop());
-
-  // The "mirror" beside the server: kernel and initramfs of the node OS over HTTP.
-  const mirror = join(dir, "mirror");
-  await mkdir(mirror, { mode: 0o755 });
-  await copyFile(nodeOs.kernel, join(mirror, "vmlinuz"));
-  await copyFile(nodeOs.initrd, join(mirror, "initrd.gz"));
-  const [cmd = "ip", ...prefix] = lab.inNamespace(lab.host("server").namespace);
-  const http = execa(
-    cmd,
-    [
-      ...prefix,
-      NODE,
-      "--disable-warning=ExperimentalWarning",
-      join(REPO, "tests/lab/lab-boot-http.ts"),
-      SERVER,
-      String(MIRROR_PORT),
-      mirror,
-    ],
-    { buffer: false, stdin: "ignore", stdout: "ignore", stderr: "inherit", reject: false },
-  );
-  cleanups.push(async () => {
-    http.kill("SIGTERM");
-    await http;
-  });
-
-  server = labServer(lab, {
-    host: "server",
-    port: PORT,
-    dataDir: join(dir, "server-data"),
-    adminToken: `e2e-${randomBytes(16).toString("hex")}`,
-  });
-  cleanups.push(() => server.stop());
-  await server.start();
+    nodeOs,
+    tokenPrefix: "e2e",
+    cleanups,
+  }));
   const gql = server.gql;
   const url = server.url;
 
