@@ -30,7 +30,8 @@ export type RunningServer = {
   operatorToken: BootstrapResult;
   stop(): Promise<void>;
 };
-type Cleanup = () => Promise<void>;
+/** One step of an ordered shutdown, named so a slow step can be told apart. */
+type Cleanup = { name: string; run: () => Promise<void> | void };
 
 /** Resolves DATABASE_URL, or starts the embedded PostgreSQL in DATA_DIR when it is unset. */
 export async function resolveDatabase(
@@ -42,9 +43,14 @@ export async function resolveDatabase(
   return { url: embedded.url, embedded };
 }
 
-async function runAll(cleanups: Cleanup[]): Promise<void> {
+const SLOW_STEP_MS = 2000;
+
+async function runAll(cleanups: Cleanup[], log: Logger): Promise<void> {
   for (const cleanup of cleanups.splice(0)) {
-    await cleanup();
+    const started = performance.now();
+    await cleanup.run();
+    const ms = Math.round(performance.now() - started);
+    if (ms >= SLOW_STEP_MS) log.warn({ step: cleanup.name, ms }, "a shutdown step was slow");
   }
 }
 
@@ -57,14 +63,14 @@ async function startCore(
 ): Promise<Deps> {
   await applyMigrations(databaseUrl);
   const database = connectDatabase(databaseUrl, { timeoutSeconds: config.databaseTimeoutSeconds });
-  cleanups.unshift(() => database.close());
+  cleanups.unshift({ name: "database", run: () => database.close() });
   const health = watchDatabase(databaseUrl, log);
-  cleanups.unshift(() => health.stop());
+  cleanups.unshift({ name: "database health", run: () => health.stop() });
   const bus = await startEventBus(database.sql, log);
-  cleanups.unshift(() => bus.close());
+  cleanups.unshift({ name: "event bus", run: () => bus.close() });
   const store = await openArtifactStore(config);
   const jobs = await startJobQueue(databaseUrl, log);
-  cleanups.unshift(() => jobs.stop());
+  cleanups.unshift({ name: "job queue", run: () => jobs.stop() });
   const work = createWorkQueue({ db: database.db, bus, log });
   return { config, db: database.db, sql: database.sql, health, bus, log, jobs, store, work };
 }
@@ -85,7 +91,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const started = performance.now();
   const { url: databaseUrl, embedded } = await resolveDatabase(config, log);
   const cleanups: Cleanup[] = [];
-  if (embedded) cleanups.push(() => embedded.stop());
+  if (embedded) cleanups.push({ name: "embedded PostgreSQL", run: () => embedded.stop() });
   try {
     const deps = await startCore(config, log, databaseUrl, cleanups);
     const bootstrap = await bootstrapOperatorToken(deps.db, config.dataDir, config.adminToken);
@@ -104,7 +110,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const url = await app.start(config.port, config.host);
     // PORT=0 picks a port only now; generated URLs must carry the real one.
     if (!config.publicUrlFromEnv) config.publicUrl = url;
-    cleanups.unshift(() => app.stop());
+    cleanups.unshift({ name: "HTTP server", run: () => app.stop() });
     const periodic = startPeriodic(
       [
         { name: "expire distributor work", everyMs: 1000, run: () => expireDistributorWork(deps) },
@@ -112,7 +118,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       ],
       log,
     );
-    cleanups.unshift(() => periodic.stop());
+    cleanups.unshift({ name: "periodic tasks", run: () => periodic.stop() });
     if (config.workers) await startWorkers(deps);
     log.info(
       {
@@ -125,9 +131,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
       "provisioner is ready",
     );
-    return { url, databaseUrl, deps, operatorToken: bootstrap, stop: () => runAll(cleanups) };
+    return { url, databaseUrl, deps, operatorToken: bootstrap, stop: () => runAll(cleanups, log) };
   } catch (error) {
-    await runAll(cleanups);
+    await runAll(cleanups, log);
     throw error;
   }
 }
@@ -144,9 +150,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ stop()
     const deps = await startCore(config, log, config.databaseUrl, cleanups);
     await startWorkers(deps);
     log.info({ concurrency: config.workerConcurrency }, "worker is ready");
-    return { stop: () => runAll(cleanups) };
+    return { stop: () => runAll(cleanups, log) };
   } catch (error) {
-    await runAll(cleanups);
+    await runAll(cleanups, log);
     throw error;
   }
 }

@@ -60,6 +60,9 @@ async function serve(): Promise<{
     extendEnv: true,
     reject: false,
     all: true,
+    // execa's default SIGKILL after 5 s would turn a slow but orderly shutdown
+    // on a loaded machine into "killed"; the assertion below names the time.
+    forceKillAfterDelay: 60_000,
   });
   running.add(child);
   let output = "";
@@ -82,10 +85,15 @@ async function serve(): Promise<{
 }
 
 async function stop(child: ResultPromise) {
+  const started = performance.now();
   child.kill("SIGTERM");
   const result = await child;
   running.delete(child);
-  return result;
+  const ms = Math.round(performance.now() - started);
+  return {
+    ...result,
+    why: `stopped in ${ms} ms, signal ${result.signal ?? "none"}:\n${result.all?.slice(-3000)}`,
+  };
 }
 
 // Each test starts PostgreSQL (initdb on the first) and migrates: slow on a busy 2-core machine.
@@ -187,7 +195,8 @@ describe("provisioner serve on the embedded default", () => {
       expect(running.output()).toContain("embedded PostgreSQL restarted");
       // The data is intact and the API works again without restarting serve.
       expect(await list()).toEqual(before);
-      expect((await stop(running.child)).exitCode).toBe(0);
+      const stopped = await stop(running.child);
+      expect(stopped.exitCode, stopped.why).toBe(0);
     },
     SLOW,
   );
