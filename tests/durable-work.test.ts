@@ -219,18 +219,28 @@ describe("durable distributor work across replicas", () => {
     expect(await starts("interrupted")).toBe(1);
   }, 180_000);
 
-  it("a run redelivered after its replica died while it ran finishes once, DONE", async () => {
-    const id = await queue(a.url, `echo redelivered >> ${countFile}\nsleep 3\necho after-sleep\n`);
+  it("a run redelivered after its replica died while it ran finishes once, DONE, with all its output", async () => {
+    const id = await queue(
+      a.url,
+      `echo redelivered >> ${countFile}\nsleep 1\necho after-sleep\necho ended >> ${countFile}\n`,
+    );
     await until("the script to start", async () =>
       (await starts("redelivered")) === 1 ? true : undefined,
     );
     await b.kill();
+    // The script ends while the agent's replica is away: on reconnect, its last
+    // output and the redelivered run arrive together, and the run must not be
+    // reported finished ahead of that output.
+    await until("the script to end", async () =>
+      (await starts("ended")) === 1 ? true : undefined,
+    );
     await b.start();
     const done = await finished(a.url, id);
-    expect(done).toMatchObject({ status: "DONE", exitCode: 0 });
-    // Output streamed while the replica was down is not yet guaranteed to arrive
-    // (seen once in CI: DONE with empty output); the run's outcome and its single
-    // start are.
+    expect(done, agentLog.slice(-4000)).toMatchObject({
+      status: "DONE",
+      exitCode: 0,
+      output: "after-sleep\n",
+    });
     expect(await starts("redelivered")).toBe(1);
   }, 180_000);
 

@@ -188,6 +188,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       return reportOutcome(runId, outcome);
     }
     running.add(runId);
+    try {
+      await runAndReport(runId, run, privateKey);
+    } finally {
+      // Ours until the outcome is reported: a redelivery meanwhile (the server
+      // came back) must not report the journal's outcome ahead of the output.
+      running.delete(runId);
+    }
+  }
+
+  async function runAndReport(
+    runId: string,
+    run: NonNullable<Work["run"]>,
+    privateKey: string,
+  ): Promise<void> {
     await journal.started(runId);
     let buffered = "";
     let sending = Promise.resolve();
@@ -222,7 +236,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
       };
     } finally {
       clearInterval(ticker);
-      running.delete(runId);
     }
     await journal.finished(runId, outcome);
     send();
