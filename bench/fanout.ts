@@ -26,11 +26,18 @@ type Pending = {
   started: number;
   seen: Set<number>;
   deliveries: number[];
+  /** Last delivery among subscribers of each replica (subscriber i is on replica i % 3). */
+  lastByReplica: number[];
   done: () => void;
 };
 
 async function main() {
-  const cluster = await startCluster(3, (i) => ({ WORKERS: i === 0 ? "true" : "false" }));
+  const cluster = await startCluster(3, (i) => ({
+    WORKERS: i === 0 ? "true" : "false",
+    ...(process.env.FANOUT_PROFILE && i === 1
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.FANOUT_PROFILE}` }
+      : {}),
+  }));
   const clients: Array<{ dispose(): unknown }> = [];
   try {
     const urls = cluster.replicas.map((r) => r.url);
@@ -39,12 +46,16 @@ async function main() {
       `mutation { upsertSite(input: { artifactId: "${SITE}", openEnrollment: true }) { artifactId } }`,
     );
     let pending: Pending | undefined;
+    let lastByReplica: number[] = [];
     // A subscriber counts once per event, at its first matching message.
     const arrive = (subscriber: number, key: string) => {
       const p = pending;
       if (!p || p.seen.has(subscriber) || !p.matches(key)) return;
       p.seen.add(subscriber);
-      p.deliveries.push(performance.now() - p.started);
+      const ms = performance.now() - p.started;
+      p.deliveries.push(ms);
+      const r = subscriber % 3;
+      p.lastByReplica[r] = Math.max(p.lastByReplica[r] ?? 0, ms);
       if (p.seen.size === subscribers) p.done();
     };
     let ready = 0;
@@ -100,6 +111,7 @@ async function main() {
           started: performance.now(),
           seen: new Set(),
           deliveries: [],
+          lastByReplica: [],
           done: () => {
             clearTimeout(timer);
             resolve();
@@ -110,6 +122,7 @@ async function main() {
       await done;
       const p = pending as Pending;
       pending = undefined;
+      lastByReplica = p.lastByReplica;
       return p.deliveries;
     };
     const register = (url: string, ip: string) => async () => {
@@ -143,7 +156,13 @@ async function main() {
       if (heard.length === subscribers && built.length === subscribers) break;
       if (attempt >= 5) throw new Error("subscribers did not all hear the warm-up events");
     }
-    const node = { all: [] as number[], last: [] as number[], missed: 0 };
+    const node = {
+      all: [] as number[],
+      last: [] as number[],
+      missed: 0,
+      takingReplica: [] as number[],
+      otherReplicas: [] as number[],
+    };
     const build = { all: [] as number[], last: [] as number[], missed: 0 };
     // Registrations first, then builds: a build event costs each subscriber a database read.
     for (let i = 0; i < registrations; i++) {
@@ -152,6 +171,11 @@ async function main() {
       node.missed += subscribers - d.length;
       node.all.push(...d);
       node.last.push(Math.max(...d));
+      // The replica that took the registration hears it at once; the others through NOTIFY.
+      node.takingReplica.push(lastByReplica[i % 3] ?? 0);
+      node.otherReplicas.push(
+        Math.max(...lastByReplica.filter((_, r) => r !== i % 3).map((x) => x ?? 0)),
+      );
     }
     for (let i = 0; i < builds; i++) {
       let id = "";
@@ -175,6 +199,8 @@ async function main() {
             allDeliveredMs: summary(node.last),
             missedDeliveries: node.missed,
             eachDeliveryMs: summary(node.all),
+            allOnTakingReplicaMs: summary(node.takingReplica),
+            allOnOtherReplicasMs: summary(node.otherReplicas),
           },
           builds: {
             events: build.last.length,

@@ -9,14 +9,16 @@ const MAX_PAYLOAD = 7900;
 
 // High-rate events (node registrations) are sent in batches: every NOTIFY takes
 // a database-wide lock at commit, so one per registration caps a boot storm.
-const BATCH_WINDOW_MS = 20;
+// Batches form on their own: an event goes out at once when no NOTIFY is in
+// flight, and events arriving meanwhile ride together in the next one. A fixed
+// window would instead delay every event at low rates.
 
 export type EventBus = {
   /** Delivered to every server process connected to the same database. */
   publish(topic: string, data: unknown): Promise<void>;
   /**
-   * Like publish, but other processes receive it up to 20 ms later, together
-   * with other events of the window in one NOTIFY. Local listeners get it at once.
+   * Like publish, but events published while an earlier NOTIFY is still in
+   * flight are sent together in the next one. Local listeners get it at once.
    */
   publishSoon(topic: string, data: unknown): void;
   subscribe<T>(topic: string, signal?: AbortSignal): AsyncIterableIterator<T>;
@@ -50,9 +52,19 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
   });
   const pending = new Map<string, string[]>();
   let batches: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  let scheduled = false;
+  let closed = false;
+  // setImmediate gathers what one turn of the event loop published.
+  const schedule = () => {
+    if (scheduled || inFlight > 0 || closed) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      flush();
+    });
+  };
   const flush = () => {
-    timer = undefined;
     for (const [topic, items] of pending) {
       pending.delete(topic);
       // Split so each NOTIFY stays under PostgreSQL's payload limit.
@@ -63,9 +75,14 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
         const payload = `{"topic":${JSON.stringify(topic)},"origin":"${origin}","batch":[${chunk.join(",")}]}`;
         // One after another: two NOTIFYs on different pool connections could
         // commit in either order, and subscribers rely on the order of batches.
+        inFlight++;
         batches = batches
           .then(() => sql.notify(EVENTS_CHANNEL, payload))
-          .catch((error: unknown) => log.warn({ err: error, topic }, "event batch not sent"));
+          .catch((error: unknown) => log.warn({ err: error, topic }, "event batch not sent"))
+          .finally(() => {
+            inFlight--;
+            if (inFlight === 0 && pending.size > 0) schedule();
+          });
         chunk = [];
         size = 0;
       };
@@ -86,7 +103,7 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
       const items = pending.get(topic) ?? [];
       items.push(item);
       pending.set(topic, items);
-      timer ??= setTimeout(flush, BATCH_WINDOW_MS);
+      schedule();
     },
     async publish(topic, data) {
       const payload = JSON.stringify({ topic, data, origin });
@@ -109,7 +126,7 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
       return () => emitter.off(topic, fn);
     },
     async close() {
-      if (timer) clearTimeout(timer);
+      closed = true;
       flush();
       await batches;
       emitter.removeAllListeners();

@@ -5,9 +5,12 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import type { Deps } from "../resolvers/deps.ts";
+import type { Context } from "../schema/context.ts";
 import type { createGraphql } from "./graphql.ts";
 import { bearerToken } from "./graphql-guards.ts";
 import { requestScope } from "./request-scope.ts";
+import { sharedStreamKey } from "./shareable-subscription.ts";
+import { createSubscriptionSharing } from "./shared-subscriptions.ts";
 
 type Enveloped = ReturnType<ReturnType<typeof createGraphql>["getEnveloped"]>;
 type RootValue = { execute: Enveloped["execute"]; subscribe: Enveloped["subscribe"] };
@@ -42,6 +45,7 @@ export function attachWebSocket(
     for (const controller of controllersOf(ctx).values()) controller.abort();
     running.delete(ctx);
   };
+  const sharing = createSubscriptionSharing();
   const disposable = useServer(
     {
       onComplete: (ctx, id) => {
@@ -53,7 +57,15 @@ export function attachWebSocket(
       onConnect: async (ctx) =>
         (await auth.principalOf(bearerToken(ctx.connectionParams?.authorization))) !== undefined,
       execute: (args: ExecutionArgs) => (args.rootValue as RootValue).execute(args),
-      subscribe: (args: ExecutionArgs) => (args.rootValue as RootValue).subscribe(args),
+      subscribe: (args: ExecutionArgs) => {
+        const { subscribe } = args.rootValue as RootValue;
+        const key = sharedStreamKey(args);
+        if (!key) return subscribe(args);
+        const context = args.contextValue as Context;
+        return sharing.subscribe(key, async (signal) =>
+          subscribe({ ...args, contextValue: { ...context, signal } }),
+        );
+      },
       onSubscribe: async (ctx, id, payload) => {
         const requestId = randomUUID();
         const controller = new AbortController();
