@@ -29,6 +29,7 @@ const envSchema = z.object({
   WORKERS: z.enum(["true", "false"]).default("true"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   WORK_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  ABANDONED_RUN_SECONDS: z.coerce.number().int().min(5).max(604_800).default(900),
   BOOT_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DATABASE_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(300).default(10),
   S3_ENDPOINT: z.url().optional(),
@@ -68,6 +69,7 @@ export type Config = {
   workerConcurrency: number;
   /** Distributor work not taken within this many seconds fails (runs) or is dropped. */
   workDeadlineSeconds: number;
+  abandonedRunSeconds: number;
   /** Boot events older than this are deleted. */
   bootEventRetentionDays: number;
   /** Bound on each SQL statement and on opening a connection. */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: e.WORKERS === "true",
     workerConcurrency: e.WORKER_CONCURRENCY,
     workDeadlineSeconds: e.WORK_DEADLINE_SECONDS,
+    abandonedRunSeconds: e.ABANDONED_RUN_SECONDS,
     bootEventRetentionDays: e.BOOT_EVENT_RETENTION_DAYS,
     databaseTimeoutSeconds: e.DATABASE_TIMEOUT_SECONDS,
     s3:

@@ -261,6 +261,41 @@ describe("durable distributor work across replicas", () => {
     expect(await starts("expired")).toBe(0);
   }, 180_000);
 
+  it("a run whose distributor vanished while it ran fails after ABANDONED_RUN_SECONDS, outcome unknown", async () => {
+    // Only this replica gives up on silent distributors quickly.
+    const d = serveReplica(database.url, path.join(dir, "d"), await freePort(), token, {
+      WORKERS: "false",
+      ABANDONED_RUN_SECONDS: "5",
+    });
+    await d.start();
+    try {
+      const id = await queue(a.url, `echo abandoned >> ${countFile}\nsleep 60\n`);
+      await until("the script to start", async () =>
+        (await starts("abandoned")) === 1 ? true : undefined,
+      );
+      await killAgent();
+      const done = await finished(a.url, id);
+      expect(done.status).toBe("FAILED");
+      expect(done.error).toMatch(
+        /^distributor lab went offline while the script was running and did not come back within 5 s \(last seen \d{4}-\d\d-\d\dT[0-9:.]+Z\); whether the script finished is unknown$/,
+      );
+      // Its work item, with the sealed key, is gone; the returning agent changes nothing.
+      const sql = postgres(database.url, { max: 1 });
+      try {
+        expect(await sql`select id from distributor_work`).toEqual([]);
+      } finally {
+        await sql.end();
+      }
+      startAgent();
+      await online();
+      const later = await queue(a.url, `echo after-abandoned >> ${countFile}\n`);
+      expect((await finished(a.url, later)).status).toBe("DONE");
+      expect(await run(a.url, id)).toEqual(done);
+    } finally {
+      await d.kill();
+    }
+  }, 180_000);
+
   it("the private key is nowhere at rest: not in any table, log or the agent's files", async () => {
     const sql = postgres(database.url, { max: 1 });
     try {

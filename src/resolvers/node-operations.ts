@@ -11,7 +11,7 @@ import {
 import { badInput, forbidden, notFound } from "../domain/errors.ts";
 import { seal } from "../domain/sealed-box.ts";
 import { parseId, parseScriptText, parseWorkId } from "../domain/validation.ts";
-import { removeExpiredWork } from "../work/distributor-work.ts";
+import { removeAbandonedRuns, removeExpiredWork } from "../work/distributor-work.ts";
 import type { Deps } from "./deps.ts";
 import { distributorForSite, isOnline } from "./distributors.ts";
 import { getLocalnode } from "./localnodes.ts";
@@ -172,7 +172,40 @@ export async function expireDistributorWork(deps: Deps): Promise<number> {
       .returning({ id: scriptRuns.id });
     if (row) await changed(deps, row.id);
   }
-  return runs.length;
+  return runs.length + (await failAbandonedRuns(deps));
+}
+
+/**
+ * A run whose distributor vanished while it ran (host lost, agent data wiped)
+ * would stay RUNNING forever; after ABANDONED_RUN_SECONDS of silence it fails,
+ * saying the outcome is unknown. A distributor that returns later finds the
+ * run final and its report changes nothing.
+ */
+async function failAbandonedRuns(deps: Deps): Promise<number> {
+  const seconds = deps.config.abandonedRunSeconds;
+  const abandoned = await removeAbandonedRuns(deps.db, seconds);
+  for (const item of abandoned) {
+    if (item.scriptRunId === null) continue;
+    const [distributor] = await deps.db
+      .select()
+      .from(distributors)
+      .where(eq(distributors.id, item.distributorId));
+    const name = distributor ? `distributor ${distributor.name}` : "its distributor";
+    const lastSeen = distributor?.lastSeenAt
+      ? ` (last seen ${distributor.lastSeenAt.toISOString()})`
+      : "";
+    const [row] = await deps.db
+      .update(scriptRuns)
+      .set({
+        status: "FAILED",
+        error: `${name} went offline while the script was running and did not come back within ${seconds} s${lastSeen}; whether the script finished is unknown`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(scriptRuns.id, item.scriptRunId), inArray(scriptRuns.status, OPEN)))
+      .returning({ id: scriptRuns.id });
+    if (row) await changed(deps, row.id);
+  }
+  return abandoned.length;
 }
 
 export async function resetHostKey(deps: Deps, input: { id: unknown }): Promise<LocalnodeRow> {

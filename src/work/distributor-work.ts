@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/connection.ts";
-import { type DistributorWorkRow, distributorWork, type WorkKind } from "../db/schema.ts";
+import {
+  type DistributorWorkRow,
+  distributors,
+  distributorWork,
+  type WorkKind,
+} from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../logger.ts";
 
@@ -281,5 +286,39 @@ export async function removeExpiredWork(
       scriptRunId: distributorWork.scriptRunId,
       createdAt: distributorWork.createdAt,
       deadlineAt: distributorWork.deadlineAt,
+    });
+}
+
+/**
+ * Taken runs whose distributor has been silent for longer than `seconds`: it
+ * went away mid-run and did not come back to report. The work item (and the
+ * sealed key with it) goes; the run's outcome is unknown.
+ */
+export async function removeAbandonedRuns(
+  db: Db,
+  seconds: number,
+): Promise<Array<{ scriptRunId: number | null; distributorId: number }>> {
+  const silent = db
+    .select({ id: distributors.id })
+    .from(distributors)
+    .where(
+      or(
+        isNull(distributors.lastSeenAt),
+        lt(distributors.lastSeenAt, sql`now() - make_interval(secs => ${seconds})`),
+      ),
+    );
+  return db
+    .delete(distributorWork)
+    .where(
+      and(
+        eq(distributorWork.kind, "RUN_SCRIPT"),
+        isNotNull(distributorWork.takenAt),
+        lt(distributorWork.takenAt, sql`now() - make_interval(secs => ${seconds})`),
+        inArray(distributorWork.distributorId, silent),
+      ),
+    )
+    .returning({
+      scriptRunId: distributorWork.scriptRunId,
+      distributorId: distributorWork.distributorId,
     });
 }
