@@ -179,6 +179,29 @@ describe("durable distributor work across replicas", () => {
     expect(await starts("cross")).toBe(1);
   }, 180_000);
 
+  it("work stored without a wake-up (a lost NOTIFY) still reaches the agent", async () => {
+    const sql = postgres(database.url, { max: 1 });
+    let id: string | undefined;
+    try {
+      const [distributor] = await sql`select id from distributors`;
+      const [work] = await sql`
+        insert into distributor_work (distributor_id, kind, payload, deadline_at)
+        values (${distributor?.id}, 'PING', ${sql.json({ localnodeId: Number(nodeId), ip: NODE_IP })},
+                now() + interval '60 seconds')
+        returning id`;
+      id = work?.id;
+      // The node is a loopback address: it answers pings.
+      const reply = await until("the agent's answer to the ping", async () => {
+        const [row] = await sql`select reply from distributor_work where id = ${id as string}`;
+        return row?.reply === null ? undefined : row?.reply;
+      });
+      expect(reply).toBe(true);
+    } finally {
+      if (id) await sql`delete from distributor_work where id = ${id}`;
+      await sql.end();
+    }
+  }, 60_000);
+
   it("work queued while the agent is away survives SIGKILL of every replica, and runs once", async () => {
     await killAgent();
     const id = await queue(a.url, `echo survivor >> ${countFile}\necho survived\n`);

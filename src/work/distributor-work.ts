@@ -89,6 +89,52 @@ function toWork(row: DistributorWorkRow): Work {
 export function createWorkQueue(deps: { db: Db; bus: EventBus; log: Logger }): WorkQueue {
   const { db, bus, log } = deps;
   const open = new Map<number, number>();
+  const pokes = new Map<number, Set<() => void>>();
+  let poller: NodeJS.Timeout | undefined;
+
+  // The backstop for a lost NOTIFY: one query per process and interval for
+  // every open stream together, waking only streams that have new work.
+  async function pollAll() {
+    const ids = [...pokes.keys()];
+    if (ids.length === 0) return;
+    try {
+      const rows = await db
+        .selectDistinct({ distributorId: distributorWork.distributorId })
+        .from(distributorWork)
+        .where(
+          and(
+            inArray(distributorWork.distributorId, ids),
+            isNull(distributorWork.takenAt),
+            gt(distributorWork.deadlineAt, sql`now()`),
+          ),
+        );
+      for (const { distributorId } of rows)
+        for (const poke of pokes.get(distributorId) ?? []) poke();
+    } catch (error) {
+      log.debug({ err: error }, "work poll failed; trying again");
+    }
+  }
+
+  function watch(distributorId: number, poke: () => void): () => void {
+    let set = pokes.get(distributorId);
+    if (!set) {
+      set = new Set();
+      pokes.set(distributorId, set);
+    }
+    set.add(poke);
+    if (!poller) {
+      poller = setInterval(() => void pollAll(), POLL_MS);
+      poller.unref();
+    }
+    return () => {
+      set.delete(poke);
+      if (set.size === 0) pokes.delete(distributorId);
+      if (pokes.size === 0 && poller) {
+        clearInterval(poller);
+        poller = undefined;
+      }
+    };
+  }
 
   async function pending(distributorId: number): Promise<DistributorWorkRow[]> {
     return db
@@ -149,7 +195,7 @@ export function createWorkQueue(deps: { db: Db; bus: EventBus; log: Logger }): W
       });
       const onAbort = () => wake?.();
       signal.addEventListener("abort", onAbort);
-      const timer = setInterval(poke, POLL_MS);
+      const unwatch = watch(distributorId, poke);
       try {
         while (!signal.aborted) {
           if (configDirty) {
@@ -163,8 +209,9 @@ export function createWorkQueue(deps: { db: Db; bus: EventBus; log: Logger }): W
             try {
               rows = await pending(distributorId);
             } catch (error) {
-              // Database away: the poll tries again; the agent keeps its stream.
+              // Database away: read again shortly; the agent keeps its stream.
               log.warn({ err: error, distributorId }, "cannot read distributor work; retrying");
+              setTimeout(poke, POLL_MS).unref();
               continue;
             }
             const still = new Set(rows.map((r) => r.id));
@@ -184,7 +231,7 @@ export function createWorkQueue(deps: { db: Db; bus: EventBus; log: Logger }): W
       } finally {
         offWork();
         offConfig();
-        clearInterval(timer);
+        unwatch();
         signal.removeEventListener("abort", onAbort);
         const left = (open.get(distributorId) ?? 1) - 1;
         if (left > 0) open.set(distributorId, left);
