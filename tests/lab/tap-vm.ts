@@ -8,11 +8,13 @@ import { type Firmware, OVMF_CODE, OVMF_VARS, plainConsole } from "./qemu.ts";
 
 /**
  * A QEMU VM on the lab LAN: its NIC is one of the lab's tap devices (so QEMU runs inside
- * the bridge namespace) and it PXE-boots (`-boot n`). TCG only; one VM at a time.
+ * the bridge namespace) and it PXE-boots (`-boot n`). TCG only.
  *
  * The machines have 2 cores, so test files that run in parallel take turns: a VM starts
- * only while it holds a lock directory under .tmp/ (released when it stops or exits; a
- * lock whose owner process is gone is taken over).
+ * only while its process holds a lock directory under .tmp/ (released when the process's
+ * last VM stops or exits; a lock whose owner process is gone is taken over). The lock
+ * counts within its process, so one test file may run several VMs at once (the
+ * tutorial's two WireGuard peers) while VMs of other test files wait for all of them.
  *
  * UEFI: OVMF with virtio-net and `romfile=`, so the firmware's own PXE client fetches the
  * NBP over TFTP. BIOS: SeaBIOS with the e1000's iPXE option ROM (user class "iPXE").
@@ -51,20 +53,50 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One VM on this machine at a time, across vitest workers; returns the release. */
+/** This process's hold on the lock: how many of its VMs use it, and when it was taken. */
+let held: { count: number; taken: Promise<void> } | undefined;
+
+/**
+ * VMs of one process at a time on this machine, across vitest workers; returns the
+ * release of this VM's share (the directory goes when the last share is released).
+ */
 async function takeVmLock(timeoutMs: number): Promise<() => Promise<void>> {
+  if (!held) {
+    const hold = { count: 0, taken: lockDirectory(timeoutMs) };
+    held = hold;
+    // A failed take must not leave a hold that later VMs of this process would trust.
+    hold.taken.catch(() => {
+      if (held === hold) held = undefined;
+    });
+  }
+  const hold = held;
+  hold.count++;
+  try {
+    await hold.taken;
+  } catch (error) {
+    hold.count--;
+    throw error;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    hold.count--;
+    if (hold.count === 0 && held === hold) {
+      held = undefined;
+      await rm(LOCK, { recursive: true, force: true });
+    }
+  };
+}
+
+async function lockDirectory(timeoutMs: number): Promise<void> {
   await mkdir(join(LOCK, ".."), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       await mkdir(LOCK);
       await writeFile(join(LOCK, "pid"), String(process.pid));
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await rm(LOCK, { recursive: true, force: true });
-      };
+      return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
