@@ -169,7 +169,7 @@ describe("docs/tutorial.md", () => {
     async () => {
       if (!lab) throw new Error("no lab");
       const blocks = tutorialBlocks(await readFile(path.join(REPO, "docs/tutorial.md"), "utf8"));
-      expect(blocks.length).toBeGreaterThanOrEqual(15);
+      expect(blocks.length).toBeGreaterThanOrEqual(14);
       expect(blocks.filter((b) => b.hostsBoot)).toHaveLength(1);
       const state = path.join(work, ".tutorial-env");
       for (const block of blocks) {
