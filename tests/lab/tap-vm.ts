@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import type { Lab } from "./netns.ts";
+import { processLock } from "./process-lock.ts";
 import { type Firmware, OVMF_CODE, OVMF_VARS, plainConsole } from "./qemu.ts";
 
 /**
@@ -42,75 +43,9 @@ export type TapVm = {
 };
 
 const CONSOLE_LIMIT = 512 * 1024;
-const LOCK = join(fileURLToPath(new URL("../../.tmp/", import.meta.url)), "vm.lock");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** This process's hold on the lock: how many of its VMs use it, and when it was taken. */
-let held: { count: number; taken: Promise<void> } | undefined;
-
-/**
- * VMs of one process at a time on this machine, across vitest workers; returns the
- * release of this VM's share (the directory goes when the last share is released).
- */
-async function takeVmLock(timeoutMs: number): Promise<() => Promise<void>> {
-  if (!held) {
-    const hold = { count: 0, taken: lockDirectory(timeoutMs) };
-    held = hold;
-    // A failed take must not leave a hold that later VMs of this process would trust.
-    hold.taken.catch(() => {
-      if (held === hold) held = undefined;
-    });
-  }
-  const hold = held;
-  hold.count++;
-  try {
-    await hold.taken;
-  } catch (error) {
-    hold.count--;
-    throw error;
-  }
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    hold.count--;
-    if (hold.count === 0 && held === hold) {
-      held = undefined;
-      await rm(LOCK, { recursive: true, force: true });
-    }
-  };
-}
-
-async function lockDirectory(timeoutMs: number): Promise<void> {
-  await mkdir(join(LOCK, ".."), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await mkdir(LOCK);
-      await writeFile(join(LOCK, "pid"), String(process.pid));
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => "0"));
-    const age = Date.now() - ((await stat(LOCK).catch(() => undefined))?.mtimeMs ?? 0);
-    // No owner recorded after 10 s, or an owner that is gone: a leftover of a killed run.
-    if ((owner === 0 && age > 10_000) || (owner !== 0 && !alive(owner))) {
-      await rm(LOCK, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`another test's VM holds ${LOCK} (pid ${owner})`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
+const takeVmLock = processLock(
+  join(fileURLToPath(new URL("../../.tmp/", import.meta.url)), "vm.lock"),
+);
 
 /** A locally administered MAC in QEMU's 52:54:00 range, random in its last three bytes. */
 export function randomMac(): string {
