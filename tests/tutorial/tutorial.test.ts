@@ -137,7 +137,6 @@ const consoles = () =>
 
 /** "The reader switches the hosts on": both VMs boot at once; resolves when both are up. */
 async function bootHosts(current: Lab): Promise<void> {
-  const started = Date.now();
   for (const [i, host] of HOSTS.entries()) {
     const workDir = await mkdtemp(path.join(work, `.vm-${host.name}-`));
     const vm = await startTapVm(current, {
@@ -149,6 +148,8 @@ async function bootHosts(current: Lab): Promise<void> {
     });
     vms.push({ name: host.name, vm });
   }
+  // From here: startTapVm may have waited for another test file's VMs first.
+  const started = Date.now();
   for (const { name, vm } of vms) {
     await until(
       `the ${name} VM to register and run its call-home unit`,
