@@ -11,6 +11,7 @@
 # reachable. pykickstart is not packaged in Debian bookworm.
 #
 # Usage: scripts/ksvalidate.sh [KICKSTART_SYNTAX_VERSION]   (default RHEL9)
+# Exit status: 0 all valid, 1 a kickstart is invalid (or none found), 2 no ksvalidator.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,8 +28,8 @@ elif [[ -n "${PYKICKSTART_SRC:-}" ]]; then
     { echo "ksvalidate: no tools/ksvalidator.py in $PYKICKSTART_SRC" >&2; exit 2; }
   ksvalidator=(env "PYTHONPATH=$PYKICKSTART_SRC" python3 "$PYKICKSTART_SRC/tools/ksvalidator.py")
 else
-  python3 -m venv "$work/venv"
-  if ! "$work/venv/bin/pip" install --quiet pykickstart; then
+  if ! python3 -m venv "$work/venv" ||
+    ! "$work/venv/bin/pip" install --quiet --retries 1 --timeout 15 pykickstart; then
     echo "ksvalidate: pykickstart could not be installed (no PyPI?); set PYKICKSTART_SRC to a source tree" >&2
     exit 2
   fi
