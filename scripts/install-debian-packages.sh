@@ -14,6 +14,8 @@ packages=(
   busybox-static cpio gzip openssh-client iproute2 wrk
   # lab node OS: SSH server copied into the initramfs (with its libraries, per ldd)
   dropbear-bin iputils-ping
+  # lab node OS: the tutorial's WireGuard step (wg, copied like dropbear)
+  wireguard-tools
   # web console tests and benchmarks: headless browser driven by playwright-core
   chromium
   # fetch-ipxe.sh

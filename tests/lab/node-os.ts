@@ -22,6 +22,16 @@ import { runTool } from "../../src/builders/tool.ts";
  * that brings up the NIC, fetches authorized_keys, starts dropbear and calls home. It
  * stands in for what a kickstart install would produce, in seconds instead of minutes.
  *
+ * Booted with the Debian installer's `url=<preseed>` instead of the provisioner.* keys, it
+ * plays installer and installed system in one (what docs/tutorial.md's hosts do): it
+ * fetches the preseed, runs its `preseed/early_command` (the prebootscript: registration)
+ * and `preseed/late_command` (`in-target` runs in its own root; `curl` is a small stand-in
+ * on busybox wget with the flags the tutorial uses; `systemctl enable` remembers the unit),
+ * starts dropbear with the keys the late_command installed, and then runs every enabled
+ * unit's ExecStart (the postbootscript: call home), as the installed system's first boot
+ * would. It carries WireGuard (Debian's wireguard.ko with its module chain, `wg`) and
+ * iproute2's `ip`, so the tutorial's VPN join script runs on it.
+ *
  * Built once and cached under .tmp/node-os/<hash of every input>/, so a changed init
  * script, kernel update or package upgrade yields a fresh build and an unchanged one is
  * reused between runs. Builds go to a private directory and are renamed into place, so a
@@ -31,7 +41,7 @@ import { runTool } from "../../src/builders/tool.ts";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const NODE_OS_CACHE = join(REPO_ROOT, ".tmp", "node-os");
 /** Bump when the layout of the image changes in a way the hashed inputs do not show. */
-const FORMAT = "node-os-v1";
+const FORMAT = "node-os-v2";
 
 /** Kernel command-line parameters the init reads (from /proc/cmdline). */
 export const CMDLINE_KEYS = "provisioner.keys";
@@ -41,11 +51,22 @@ export const CMDLINE_ARTIFACT = "provisioner.artifactId";
 /** Lines the init prints on the console; tests wait for them. */
 export const CONSOLE_CALLED_HOME = "node-os: called home as ";
 export const CONSOLE_HOST_KEY = "node-os: host key ";
+/** Printed once the enabled units (the installed call-home) ran, in installer mode. */
+export const CONSOLE_UNITS_RAN = "node-os: ran enabled units as ";
 
 // e1000 for SeaBIOS VMs; virtio-net (and its chain, resolved from the modules' own
-// "depends=" records) for OVMF VMs.
-const MODULES = ["e1000", "virtio_pci", "virtio_net"];
-const BINARIES = ["/usr/sbin/dropbear", "/usr/bin/dropbearkey"];
+// "depends=" records) for OVMF VMs; wireguard (udp_tunnel, curve25519, chacha20poly1305 …)
+// for the tutorial's VPN step.
+const MODULES = ["e1000", "virtio_pci", "virtio_net", "wireguard"];
+/** Host binary → where it goes in the node (busybox's own `ip` cannot make a wireguard link). */
+const BINARIES: Array<[string, string]> = [
+  ["/usr/sbin/dropbear", "/usr/sbin/dropbear"],
+  ["/usr/bin/dropbearkey", "/usr/bin/dropbearkey"],
+  ["/usr/bin/wg", "/usr/bin/wg"],
+  ["/bin/ip", "/usr/sbin/ip"],
+];
+/** Debian packages whose files go into the image: their versions are part of the cache key. */
+const PACKAGES = ["busybox-static", "dropbear-bin", "wireguard-tools", "iproute2"];
 const BUSYBOX = "/bin/busybox";
 
 const UDHCPC_SCRIPT = `#!/bin/sh
@@ -61,24 +82,55 @@ esac
 exit 0
 `;
 
+// Stand-ins for the installer's and the installed system's tools the preseed uses.
+const CURL = `#!/bin/sh
+# Not curl: the flags the tutorial's scripts pass (-fsS, -o FILE, -X POST) on busybox wget.
+out=- method=GET url=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out="$2"; shift ;;
+    -X) method="$2"; shift ;;
+    -*) ;;
+    *) url="$1" ;;
+  esac
+  shift
+done
+if [ "$method" = POST ]; then exec wget -q -O "$out" --post-data= "$url"; fi
+exec wget -q -O "$out" "$url"
+`;
+const IN_TARGET = `#!/bin/sh
+# The node OS is installer and target in one: run the command right here.
+exec "$@"
+`;
+const SYSTEMCTL = `#!/bin/sh
+# No systemd: "enable" remembers the unit; the init runs its ExecStart once SSH is up.
+[ "$1" = enable ] || exit 0
+shift
+for unit in "$@"; do echo "$unit" >> /run/node-os-enabled-units; done
+`;
+
 const INIT = `#!/bin/sh
 # PID 1 of the lab node OS. Every step prints a "node-os:" line on the serial console.
 /bin/busybox --install -s
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
+# /usr first: iproute2's ip (/usr/sbin) before busybox's (/sbin), as dropbear's root PATH has it.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /run /tmp
 mount -t devpts devpts /dev/pts
+# The serial console, also when the kernel was not told console=ttyS0 (the installer's line).
+[ -c /dev/ttyS0 ] && exec >/dev/ttyS0 2>&1 </dev/null
 say() { echo "node-os: $*"; }
 
 while read -r module; do
   insmod "/lib/modules/$module.ko" 2>/dev/null
 done < /etc/node-os/modules
 
-keys_url=""; callhome=""; artifact=""
+keys_url=""; callhome=""; artifact=""; preseed=""
 for word in $(cat /proc/cmdline); do
   case "$word" in
+    url=*) preseed="\${word#*=}" ;;
     ${CMDLINE_KEYS}=*) keys_url="\${word#*=}" ;;
     ${CMDLINE_CALLHOME}=*) callhome="\${word#*=}" ;;
     ${CMDLINE_ARTIFACT}=*) artifact="\${word#*=}" ;;
@@ -107,10 +159,27 @@ say "address $ip_address"
 
 mkdir -p /root/.ssh /etc/dropbear
 chmod 700 /root /root/.ssh
-until wget -q -O /root/.ssh/authorized_keys "$keys_url"; do
-  say "waiting for $keys_url"; sleep 2
-done
-chmod 600 /root/.ssh/authorized_keys
+# The value of a preseed line "d-i <question> string <value>".
+preseed_value() { sed -n "s|^d-i $1 string ||p" /tmp/preseed.cfg | tail -n 1; }
+if [ -n "$preseed" ]; then
+  until wget -q -O /tmp/preseed.cfg "$preseed"; do
+    say "waiting for $preseed"; sleep 2
+  done
+  say "preseed from $preseed"
+  early="$(preseed_value preseed/early_command)"
+  if [ -n "$early" ]; then
+    sh -c "$early" && say "early_command done" || say "early_command failed ($?)"
+  fi
+  late="$(preseed_value preseed/late_command)"
+  if [ -n "$late" ]; then
+    sh -c "$late" && say "late_command done" || say "late_command failed ($?)"
+  fi
+else
+  until wget -q -O /root/.ssh/authorized_keys "$keys_url"; do
+    say "waiting for $keys_url"; sleep 2
+  done
+fi
+chmod 600 /root/.ssh/authorized_keys 2>/dev/null
 
 # A fresh host key per boot; its public half goes to the console so the test can pin it.
 dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1
@@ -121,6 +190,17 @@ for _ in $(seq 1 100); do
   netstat -ltn 2>/dev/null | grep -q ':22 ' && break
   sleep 0.2
 done
+
+if [ -n "$preseed" ]; then
+  # The installed system's first boot: its enabled units, in the order they were enabled.
+  touch /run/node-os-enabled-units
+  while read -r unit; do
+    exec_start="$(sed -n 's/^ExecStart=//p' "/etc/systemd/system/$unit")"
+    sh -c "$exec_start" >/dev/null </dev/null && say "unit $unit ran" || say "unit $unit failed ($?)"
+  done < /run/node-os-enabled-units
+  say "ran enabled units as $ip_address"
+  while true; do sleep 3600; done
+fi
 
 case "$callhome" in *\\?*) sep="&" ;; *) sep="?" ;; esac
 until wget -q -O- --post-data= "$callhome\${sep}ip=$ip_address&artifactId=$artifact&pingable=true" >/dev/null; do
@@ -246,12 +326,14 @@ async function libraries(binary: string, t: Tools): Promise<string[]> {
   return libs;
 }
 
-async function copyInto(root: string, path: string, mode?: number): Promise<void> {
-  const target = join(root, path);
+async function copyAs(root: string, path: string, into: string, mode?: number): Promise<void> {
+  const target = join(root, into);
   await mkdir(dirname(target), { recursive: true });
   await copyFile(await realpath(path), target);
   if (mode !== undefined) await chmod(target, mode);
 }
+
+const copyInto = (root: string, path: string, mode?: number) => copyAs(root, path, path, mode);
 
 async function buildInitramfs(staging: string, modulesRoot: string, t: Tools, out: string) {
   const root = join(staging, "root");
@@ -272,10 +354,16 @@ async function buildInitramfs(staging: string, modulesRoot: string, t: Tools, ou
   }
   await writeFile(join(root, "etc/node-os/modules"), `${order.join("\n")}\n`);
 
-  for (const binary of BINARIES) {
-    await copyInto(root, binary, 0o755);
+  for (const [binary, into] of BINARIES) {
+    await copyAs(root, binary, into, 0o755);
     for (const lib of await libraries(binary, t)) await copyInto(root, lib, 0o755);
   }
+  for (const d of ["etc/systemd/system", "usr/local/sbin"]) {
+    await mkdir(join(root, d), { recursive: true });
+  }
+  await writeFile(join(root, "usr/bin/curl"), CURL, { mode: 0o755 });
+  await writeFile(join(root, "usr/bin/in-target"), IN_TARGET, { mode: 0o755 });
+  await writeFile(join(root, "usr/bin/systemctl"), SYSTEMCTL, { mode: 0o755 });
   await writeFile(join(root, "etc/passwd"), "root:*:0:0:root:/root:/bin/sh\n");
   await writeFile(join(root, "etc/group"), "root:x:0:\n");
   await writeFile(join(root, "etc/shells"), "/bin/sh\n");
@@ -307,11 +395,14 @@ export async function ensureNodeOs(signal: AbortSignal): Promise<NodeOs> {
       JSON.stringify({
         FORMAT,
         kernel: pkg,
-        busybox: await packageVersion("busybox-static", t),
-        dropbear: await packageVersion("dropbear-bin", t),
+        packages: await Promise.all(PACKAGES.map((p) => packageVersion(p, t))),
         MODULES,
+        BINARIES,
         INIT,
         UDHCPC_SCRIPT,
+        CURL,
+        IN_TARGET,
+        SYSTEMCTL,
       }),
     )
     .digest("hex")

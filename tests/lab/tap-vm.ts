@@ -1,18 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import type { Lab } from "./netns.ts";
+import { processLock } from "./process-lock.ts";
 import { type Firmware, OVMF_CODE, OVMF_VARS, plainConsole } from "./qemu.ts";
 
 /**
  * A QEMU VM on the lab LAN: its NIC is one of the lab's tap devices (so QEMU runs inside
- * the bridge namespace) and it PXE-boots (`-boot n`). TCG only; one VM at a time.
+ * the bridge namespace) and it PXE-boots (`-boot n`). TCG only.
  *
  * The machines have 2 cores, so test files that run in parallel take turns: a VM starts
- * only while it holds a lock directory under .tmp/ (released when it stops or exits; a
- * lock whose owner process is gone is taken over).
+ * only while its process holds a lock directory under .tmp/ (released when the process's
+ * last VM stops or exits; a lock whose owner process is gone is taken over). The lock
+ * counts within its process, so one test file may run several VMs at once (the
+ * tutorial's two WireGuard peers) while VMs of other test files wait for all of them.
  *
  * UEFI: OVMF with virtio-net and `romfile=`, so the firmware's own PXE client fetches the
  * NBP over TFTP. BIOS: SeaBIOS with the e1000's iPXE option ROM (user class "iPXE").
@@ -40,45 +43,9 @@ export type TapVm = {
 };
 
 const CONSOLE_LIMIT = 512 * 1024;
-const LOCK = join(fileURLToPath(new URL("../../.tmp/", import.meta.url)), "vm.lock");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** One VM on this machine at a time, across vitest workers; returns the release. */
-async function takeVmLock(timeoutMs: number): Promise<() => Promise<void>> {
-  await mkdir(join(LOCK, ".."), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await mkdir(LOCK);
-      await writeFile(join(LOCK, "pid"), String(process.pid));
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await rm(LOCK, { recursive: true, force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => "0"));
-    const age = Date.now() - ((await stat(LOCK).catch(() => undefined))?.mtimeMs ?? 0);
-    // No owner recorded after 10 s, or an owner that is gone: a leftover of a killed run.
-    if ((owner === 0 && age > 10_000) || (owner !== 0 && !alive(owner))) {
-      await rm(LOCK, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`another test's VM holds ${LOCK} (pid ${owner})`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
+const takeVmLock = processLock(
+  join(fileURLToPath(new URL("../../.tmp/", import.meta.url)), "vm.lock"),
+);
 
 /** A locally administered MAC in QEMU's 52:54:00 range, random in its last three bytes. */
 export function randomMac(): string {

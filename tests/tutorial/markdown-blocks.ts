@@ -1,27 +1,29 @@
-/** A `sh` block of docs/tutorial.md with what it must print and where it runs. */
+/** A `sh` block of docs/tutorial.md with what it must print. */
 export type TutorialBlock = {
   /** 1-based line of the opening fence, for messages. */
   line: number;
   code: string;
-  /** "operator" (the admin's shell) or "node" (a booting host of the site). */
-  on: "operator" | "node";
+  /**
+   * `<!-- before: hosts boot -->` precedes it: the reader switches hosts on here, so the
+   * test boots its VMs (and waits until they are up) before running the block.
+   */
+  hostsBoot: boolean;
   /** Patterns (multiline) its output must match: `<!-- expect: RE -->` after the block. */
   expect: RegExp[];
 };
 
-const ON = /^<!-- on: (operator|node) -->$/;
+const HOSTS_BOOT = /^<!-- before: hosts boot -->$/;
 const EXPECT = /^<!-- expect: (.*) -->$/;
 
 /** Every ```sh block in order; other fences (kickstart text, ipxe) are not commands. */
 export function tutorialBlocks(markdown: string): TutorialBlock[] {
   const lines = markdown.split("\n");
   const blocks: TutorialBlock[] = [];
-  let on: TutorialBlock["on"] = "operator";
+  let hostsBoot = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    const marker = ON.exec(line);
-    if (marker) {
-      on = marker[1] as TutorialBlock["on"];
+    if (HOSTS_BOOT.test(line)) {
+      hostsBoot = true;
       continue;
     }
     if (!line.startsWith("```")) continue;
@@ -37,8 +39,8 @@ export function tutorialBlocks(markdown: string): TutorialBlock[] {
       if (!e) break;
       expect.push(new RegExp(e[1] ?? "", "m"));
     }
-    blocks.push({ line: start + 1, code: body.join("\n"), on, expect });
-    on = "operator";
+    blocks.push({ line: start + 1, code: body.join("\n"), hostsBoot, expect });
+    hostsBoot = false;
   }
   return blocks;
 }
