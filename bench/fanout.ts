@@ -6,6 +6,10 @@
  * time, round-robin over the replicas: registrations (POST /api/localnodes)
  * and iPXE builds (createIpxe; its first event, QUEUED). Time: request sent →
  * each subscriber has the event; "all delivered" is the last subscriber.
+ * "FromEvent" times start at the event itself instead: the row's timestamp
+ * (lastSeenAt, updatedAt; set by PostgreSQL's now() at the start of the
+ * writing transaction, so they include the commit) against the bench's clock,
+ * same host, millisecond resolution.
  * Only 127.0.0.1 is contacted; events are bounded in count, each waits ≤ 10 s.
  * Usage: node bench/fanout.ts [--subscribers 1000] [--registrations 50] [--builds 20]
  */
@@ -26,6 +30,8 @@ type Pending = {
   started: number;
   seen: Set<number>;
   deliveries: number[];
+  /** Delivery time measured from the event itself: the row's timestamp (database clock, same host). */
+  fromEvent: number[];
   /** Last delivery among subscribers of each replica (subscriber i is on replica i % 3). */
   lastByReplica: number[];
   done: () => void;
@@ -47,11 +53,13 @@ async function main() {
     );
     let pending: Pending | undefined;
     let lastByReplica: number[] = [];
+    let lastFromEvent: number | undefined;
     // A subscriber counts once per event, at its first matching message.
-    const arrive = (subscriber: number, key: string) => {
+    const arrive = (subscriber: number, key: string, at: string | undefined) => {
       const p = pending;
       if (!p || p.seen.has(subscriber) || !p.matches(key)) return;
       p.seen.add(subscriber);
+      if (at) p.fromEvent.push(Date.now() - Date.parse(at));
       const ms = performance.now() - p.started;
       p.deliveries.push(ms);
       const r = subscriber % 3;
@@ -74,18 +82,25 @@ async function main() {
             resolve();
           });
           client.on("error", reject);
-          client.subscribe<{ localnodeRegistered: { ip: string } }>(
-            { query: `subscription { localnodeRegistered(artifactId: "${SITE}") { ip } }` },
+          client.subscribe<{ localnodeRegistered: { ip: string; lastSeenAt: string } }>(
             {
-              next: (m) => arrive(i, `node:${m.data?.localnodeRegistered.ip}`),
+              query: `subscription { localnodeRegistered(artifactId: "${SITE}") { ip lastSeenAt } }`,
+            },
+            {
+              next: (m) =>
+                arrive(
+                  i,
+                  `node:${m.data?.localnodeRegistered.ip}`,
+                  m.data?.localnodeRegistered.lastSeenAt,
+                ),
               error: reject,
               complete: () => undefined,
             },
           );
-          client.subscribe<{ builds: { id: string } }>(
-            { query: "subscription { builds { id } }" },
+          client.subscribe<{ builds: { id: string; updatedAt: string } }>(
+            { query: "subscription { builds { id updatedAt } }" },
             {
-              next: (m) => arrive(i, `build:${m.data?.builds.id}`),
+              next: (m) => arrive(i, `build:${m.data?.builds.id}`, m.data?.builds.updatedAt),
               error: reject,
               complete: () => undefined,
             },
@@ -111,6 +126,7 @@ async function main() {
           started: performance.now(),
           seen: new Set(),
           deliveries: [],
+          fromEvent: [],
           lastByReplica: [],
           done: () => {
             clearTimeout(timer);
@@ -123,6 +139,7 @@ async function main() {
       const p = pending as Pending;
       pending = undefined;
       lastByReplica = p.lastByReplica;
+      lastFromEvent = p.fromEvent.length === subscribers ? Math.max(...p.fromEvent) : undefined;
       return p.deliveries;
     };
     const register = (url: string, ip: string) => async () => {
@@ -162,8 +179,14 @@ async function main() {
       missed: 0,
       takingReplica: [] as number[],
       otherReplicas: [] as number[],
+      fromEvent: [] as number[],
     };
-    const build = { all: [] as number[], last: [] as number[], missed: 0 };
+    const build = {
+      all: [] as number[],
+      last: [] as number[],
+      missed: 0,
+      fromEvent: [] as number[],
+    };
     // Registrations first, then builds: a build event costs each subscriber a database read.
     for (let i = 0; i < registrations; i++) {
       const ip = `10.201.0.${i + 1}`;
@@ -171,6 +194,7 @@ async function main() {
       node.missed += subscribers - d.length;
       node.all.push(...d);
       node.last.push(Math.max(...d));
+      if (lastFromEvent !== undefined) node.fromEvent.push(lastFromEvent);
       // The replica that took the registration hears it at once; the others through NOTIFY.
       node.takingReplica.push(lastByReplica[i % 3] ?? 0);
       node.otherReplicas.push(
@@ -187,6 +211,7 @@ async function main() {
       build.missed += subscribers - d.length;
       build.all.push(...d);
       if (d.length === subscribers) build.last.push(Math.max(...d));
+      if (lastFromEvent !== undefined) build.fromEvent.push(lastFromEvent);
     }
     process.stdout.write(
       `${JSON.stringify(
@@ -199,12 +224,14 @@ async function main() {
             allDeliveredMs: summary(node.last),
             missedDeliveries: node.missed,
             eachDeliveryMs: summary(node.all),
+            allDeliveredFromEventMs: summary(node.fromEvent),
             allOnTakingReplicaMs: summary(node.takingReplica),
             allOnOtherReplicasMs: summary(node.otherReplicas),
           },
           builds: {
             events: build.last.length,
             allDeliveredMs: summary(build.last),
+            allDeliveredFromEventMs: summary(build.fromEvent),
             eventsDeliveredToAllIn10s: build.last.length,
             missedDeliveries: build.missed,
             eachDeliveryMs: summary(build.all),
