@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import { ToolError } from "../builders/tool.ts";
 import { type BuildFileRecord, type BuildRow, builds } from "../db/schema.ts";
 import { DomainError } from "../domain/errors.ts";
-import { BUILD_CHANGED, type BuildChanged, getBuildById } from "../resolvers/builds.ts";
+import { getBuildById, publishBuildChange } from "../resolvers/builds.ts";
 import type { Deps } from "../resolvers/deps.ts";
 import { makeBuildDir } from "./build-dirs.ts";
 import type { BuildInputs } from "./build-kind.ts";
@@ -12,6 +12,8 @@ import { buildKinds } from "./kinds.ts";
 import type { BuildJob } from "./queue.ts";
 
 const MAX_ERROR_CHARS = 2000;
+
+const PROGRESS_EVERY_MS = 1000;
 
 /** A readable, bounded reason for FAILED: the tool's summary, or the message. */
 function describeFailure(error: unknown): string {
@@ -22,11 +24,12 @@ function describeFailure(error: unknown): string {
 }
 
 async function update(deps: Deps, id: number, values: Partial<BuildRow>): Promise<void> {
-  await deps.db
+  const [row] = await deps.db
     .update(builds)
     .set({ ...values, updatedAt: new Date() })
-    .where(eq(builds.id, id));
-  await deps.bus.publish(BUILD_CHANGED, { id } satisfies BuildChanged);
+    .where(eq(builds.id, id))
+    .returning();
+  if (row) await publishBuildChange(deps, row);
 }
 
 function inputsFor(deps: Deps): BuildInputs {
@@ -55,7 +58,7 @@ export async function runBuildJob(deps: Deps, job: BuildJob, signal: AbortSignal
   const row = await getBuildById(deps, job.buildId);
   if (!row || row.status === "DONE" || row.status === "FAILED") return;
   const log = deps.log.child({ buildId: row.id, kind: row.kind });
-  await deps.db
+  const [working] = await deps.db
     .update(builds)
     .set({
       status: "WORKING",
@@ -64,17 +67,31 @@ export async function runBuildJob(deps: Deps, job: BuildJob, signal: AbortSignal
       attempts: sql`${builds.attempts} + 1`,
       updatedAt: new Date(),
     })
-    .where(eq(builds.id, row.id));
-  await deps.bus.publish(BUILD_CHANGED, { id: row.id } satisfies BuildChanged);
+    .where(eq(builds.id, row.id))
+    .returning();
+  if (working) await publishBuildChange(deps, working);
 
   const work = await makeBuildDir(row.id);
   let reported = 0;
   let pending = Promise.resolve();
+  // Every change is a row write and an event to every subscriber on every
+  // replica; a quick build's intermediate steps are not worth that. Progress
+  // is written at most once per PROGRESS_EVERY_MS, the latest value winning.
+  let lastWrite = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const write = () => {
+    timer = undefined;
+    lastWrite = performance.now();
+    const pct = reported;
+    pending = pending.then(() => update(deps, row.id, { progress: pct })).catch(() => undefined);
+  };
   const onProgress = (pct: number) => {
-    // Progress writes are chained and only move forward; DONE sets 100.
+    // Progress only moves forward; DONE sets 100.
     if (pct <= reported || pct >= 100) return;
     reported = pct;
-    pending = pending.then(() => update(deps, row.id, { progress: pct })).catch(() => undefined);
+    const wait = lastWrite + PROGRESS_EVERY_MS - performance.now();
+    if (wait <= 0) write();
+    else timer ??= setTimeout(write, wait);
   };
   try {
     const outDir = path.join(work, "out");
@@ -84,10 +101,12 @@ export async function runBuildJob(deps: Deps, job: BuildJob, signal: AbortSignal
     const records: BuildFileRecord[] = [];
     for (const file of files)
       records.push({ name: file.name, ...(await deps.store.put(file.path)) });
+    clearTimeout(timer);
     await pending;
     await update(deps, row.id, { status: "DONE", progress: 100, files: records, error: null });
     log.info({ files: records.map((f) => f.name) }, "build done");
   } catch (error) {
+    clearTimeout(timer);
     await pending;
     if (signal.aborted) throw error;
     log.warn({ err: error }, "build failed");

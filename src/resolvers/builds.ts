@@ -8,7 +8,43 @@ import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
 export const BUILD_CHANGED = "build.changed";
-export type BuildChanged = { id: number };
+/** A build changed; `row` is its state right after the change when that fits an event. */
+export type BuildChanged = { id: number; row?: BuildEventRow };
+type BuildEventRow = Omit<BuildRow, "createdAt" | "updatedAt"> & {
+  createdAt: string;
+  updatedAt: string;
+};
+
+// PostgreSQL's NOTIFY payload limit is 8000 bytes; rows with long scripts go as ids.
+const MAX_EVENT_ROW_CHARS = 6000;
+
+/**
+ * Announces a build's new state. The row rides along when it is small, so
+ * every subscriber sees exactly this state (a read after the event could
+ * already see a later one) and no replica has to read it back.
+ */
+export function publishBuildChange(deps: Pick<Deps, "bus">, row: BuildRow): Promise<void> {
+  const event: BuildChanged = {
+    id: row.id,
+    // Rows from raw SQL (createBuild) may carry timestamps as text.
+    row: {
+      ...row,
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    },
+  };
+  const fits = JSON.stringify(event).length <= MAX_EVENT_ROW_CHARS;
+  return deps.bus.publish(BUILD_CHANGED, fits ? event : { id: row.id });
+}
+
+function rowOf(event: BuildChanged): BuildRow | undefined {
+  if (!event.row) return undefined;
+  return {
+    ...event.row,
+    createdAt: new Date(event.row.createdAt),
+    updatedAt: new Date(event.row.updatedAt),
+  };
+}
 
 const ARTIFACT_PATH =
   /^\/artifacts\/(ipxes|grubs|syslinuxs|isos)\/([0-9a-f-]{36})\/[A-Za-z0-9._-]{1,64}$/;
@@ -93,7 +129,7 @@ export async function createBuild(
     await deps.jobs.enqueueBuild(tx, { buildId: inserted.id });
     return inserted;
   });
-  await deps.bus.publish(BUILD_CHANGED, { id: row.id } satisfies BuildChanged);
+  await publishBuildChange(deps, row);
   return row;
 }
 
@@ -122,7 +158,8 @@ export async function* buildUpdates(
       const next = await events.next();
       if (next.done) return;
       if (next.value.id !== id) continue;
-      row = (await rowForEvent(next.value, () => getBuildById(deps, id))) ?? row;
+      const event = next.value;
+      row = (await rowForEvent(event, async () => rowOf(event) ?? getBuildById(deps, id))) ?? row;
       const now = `${row.status}/${row.progress}`;
       if (now !== last) yield row;
       last = now;
@@ -133,10 +170,21 @@ export async function* buildUpdates(
 }
 
 /** Every change of every build. */
+const RECENT_BUILDS = 1000;
+
 export async function* allBuildUpdates(deps: Deps, signal?: AbortSignal): AsyncGenerator<BuildRow> {
+  // Events that queued up while a read was running read the same, latest row:
+  // send each state of a build once. The map keeps the most recent builds only.
+  const last = new Map<number, string>();
   for await (const event of deps.bus.subscribe<BuildChanged>(BUILD_CHANGED, signal)) {
-    const row = await rowForEvent(event, () => getBuildById(deps, event.id));
-    if (row) yield row;
+    const row = await rowForEvent(event, async () => rowOf(event) ?? getBuildById(deps, event.id));
+    if (!row) continue;
+    const state = `${row.status}/${row.progress}/${row.updatedAt.getTime()}`;
+    if (last.get(row.id) === state) continue;
+    last.delete(row.id);
+    last.set(row.id, state);
+    if (last.size > RECENT_BUILDS) last.delete(last.keys().next().value as number);
+    yield row;
   }
 }
 
