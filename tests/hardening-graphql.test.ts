@@ -136,8 +136,7 @@ describe("introspection for an operator (GraphiQL's docs and autocompletion)", (
     const answer = await post(query(full));
     expect(answer.status).toBe(200);
     expect(answer.body.errors).toBeUndefined();
-    const schema = (answer.body.data as { __schema: { types: Array<{ name: string }> } })
-      .__schema;
+    const schema = (answer.body.data as { __schema: { types: Array<{ name: string }> } }).__schema;
     expect(schema.types.map((t) => t.name)).toEqual(
       expect.arrayContaining(["Distributor", "Localnode", "Mutation", "Query", "Subscription"]),
     );
@@ -171,10 +170,7 @@ describe("introspection for an operator (GraphiQL's docs and autocompletion)", (
     [
       "aliased copies of __schema",
       "{ a: __schema { queryType { name } } b: __schema { queryType { name } } }",
-      [
-        shapeError("__schema", 'has an alias ("a")'),
-        shapeError("__schema", 'has an alias ("b")'),
-      ],
+      [shapeError("__schema", 'has an alias ("a")'), shapeError("__schema", 'has an alias ("b")')],
     ],
     [
       "a nesting spread over fragments",
