@@ -40,8 +40,15 @@ export function useDistributorChanges(
   const again = useRef(resync);
   again.current = resync;
   useEffect(() => {
+    // The first call reports the state before this view subscribed (the socket closes
+    // when no view is subscribed): only a drop while subscribed loses changes.
+    let first = true;
     let lost = false;
     return onLinkState((state) => {
+      if (first) {
+        first = false;
+        return;
+      }
       if (state === "reconnecting") lost = true;
       else if (state === "live" && lost) {
         lost = false;
@@ -67,8 +74,8 @@ function ConfigError(props: { d: ConsoleDistributorFragment }) {
   if (!props.d.configError) return null;
   return (
     <p class="error" data-testid={`config error of ${props.d.name}`}>
-      The agent could not apply this configuration (<Time at={props.d.configErrorAt} />):{" "}
-      {props.d.configError}. Fix the interface or range below and save again.
+      The agent could not apply this configuration (<Time at={props.d.configErrorAt} />
+      ): {props.d.configError}. Fix the interface or range below and save again.
     </p>
   );
 }
@@ -228,7 +235,9 @@ function Detail(props: { id: string }) {
     const now = change.distributor;
     // The stored boot events stay; live ones arrive on their own subscription.
     q.setData((old) =>
-      old?.distributor && now ? { distributor: { ...old.distributor, ...now } } : { distributor: null },
+      old?.distributor && now
+        ? { distributor: { ...old.distributor, ...now } }
+        : { distributor: null },
     );
   }, q.reload);
   const [live, setLive] = useState<ConsoleBootEventFragment[]>([]);
@@ -262,7 +271,12 @@ function Detail(props: { id: string }) {
       </Empty>
     );
   const seen = new Set(d.events.map((e) => `${e.at}|${e.mac}|${e.detail}`));
-  const events = [...d.events, ...live.filter((e) => !seen.has(`${e.at}|${e.mac}|${e.detail}`))];
+  // Stored events come newest first: oldest first like the live ones, so events of the
+  // same instant keep the order they were reported in.
+  const events = [
+    ...[...d.events].reverse(),
+    ...live.filter((e) => !seen.has(`${e.at}|${e.mac}|${e.detail}`)),
+  ];
   const site = (nodes.items ?? []).filter((n) => n.artifactId === d.artifactId);
   return (
     <>
