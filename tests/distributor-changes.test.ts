@@ -1,4 +1,5 @@
 import type { Client } from "graphql-ws";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { wsClient } from "./helpers/ws-client.ts";
@@ -29,11 +30,11 @@ async function gql<T>(query: string, token = server.token): Promise<T> {
   return r.data;
 }
 
-async function until(what: string, check: () => boolean) {
-  const deadline = Date.now() + 5000;
+async function until(what: string, check: () => boolean, ms = 5000) {
+  const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline)
-      throw new Error(`not within 5 s: ${what}; got ${JSON.stringify(changes)}`);
+      throw new Error(`not within ${ms} ms: ${what}; got ${JSON.stringify(changes)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -135,6 +136,36 @@ describe("distributorChanged", () => {
       spare.distributor.id,
       spare.distributor.id,
     ]);
+  });
+
+  it("announces an agent that went silent without disconnecting, once it reads as offline", async () => {
+    const { token, distributor } = await create(SITE, "vanishing");
+    await until("its creation", () => changes.some((c) => c.id === distributor.id));
+    await gql(`mutation { registerDistributor { id } }`, token);
+    await until("it online", () =>
+      changes.some((c) => c.id === distributor.id && c.distributor?.online === true),
+    );
+    // Its last heartbeat a minute ago, as if the cable had been pulled then.
+    const sql = postgres(server.database.url, { max: 1 });
+    try {
+      await sql`update distributors set last_seen_at = now() - interval '61 seconds' where id = ${Number(distributor.id)}`;
+    } finally {
+      await sql.end();
+    }
+    const before = changes.length;
+    // The sweep runs every 5 s.
+    await until(
+      "it offline",
+      () =>
+        changes.some(
+          (c, i) => i >= before && c.id === distributor.id && c.distributor?.online === false,
+        ),
+      10_000,
+    );
+    const row = await gql<{ distributor: { online: boolean } }>(
+      `{ distributor(id: "${distributor.id}") { online } }`,
+    );
+    expect(row.distributor.online).toBe(false);
   });
 
   it("is an operator's: a distributor token is refused", async () => {

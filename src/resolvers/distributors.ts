@@ -328,6 +328,28 @@ export async function distributorConfig(
 // Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
 export const ONLINE_WINDOW_MS = 60_000;
 
+/**
+ * An agent that vanished without closing its connection (power cut, pulled cable)
+ * only stops heartbeating: once it reads as offline, the row says so too and the
+ * change is announced like a disconnect. One UPDATE: of the replicas that all run
+ * it, one gets each row.
+ */
+export async function markSilentDistributorsOffline(deps: Deps): Promise<number> {
+  const silent = await deps.db
+    .update(distributors)
+    .set({ online: false })
+    .where(
+      and(
+        eq(distributors.online, true),
+        lt(distributors.lastSeenAt, new Date(Date.now() - ONLINE_WINDOW_MS)),
+      ),
+    )
+    .returning({ id: distributors.id });
+  for (const { id } of silent)
+    await deps.bus.publish(DISTRIBUTOR_STATE, { id } satisfies DistributorChanged);
+  return silent.length;
+}
+
 /** Connected, and heard from within the last minute. */
 export function isOnline(d: DistributorRow, now = Date.now()): boolean {
   return d.online && d.lastSeenAt !== null && now - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
