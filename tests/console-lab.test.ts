@@ -199,11 +199,17 @@ describe.skipIf(skipVm)(
       await row.getByRole("button", { name: `node ${node?.id}` }).click();
       await page
         .getByLabel("Script", { exact: true })
-        .fill("echo hello-$((6*7)) from $(uname -s)\nexit 3\n");
+        .fill("echo hello-$((6*7)) from $(uname -s)\nsleep 5\necho after the pause\nexit 3\n");
       await page.getByLabel(/^Private key/).fill(privateKey);
       await page.getByRole("button", { name: `Run on node ${node?.id}` }).click();
-      await shown(page.getByTestId("exit-code").getByText("3", { exact: true }), 90_000);
-      expect(await page.getByTestId("run-output").textContent()).toContain("hello-42 from Linux");
+      // The output streams: its first line is on screen while the script still runs.
+      const output = page.getByTestId("run-output");
+      await shown(output.getByText(/hello-42 from Linux/), 90_000);
+      const status = page.getByRole("region", { name: "script output" });
+      expect(await status.getByText("running", { exact: true }).count()).toBe(1);
+      expect(await page.getByTestId("exit-code").count()).toBe(0);
+      await shown(page.getByTestId("exit-code").getByText("3", { exact: true }), 60_000);
+      expect(await output.textContent()).toBe("hello-42 from Linux\nafter the pause\n");
       await page.screenshot({ path: join(SHOTS, "lab-run.png"), fullPage: true });
 
       // Back on the distributor: the registration sits under the VM's MAC.
