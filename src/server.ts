@@ -17,6 +17,7 @@ import { startJobQueue } from "./jobs/queue.ts";
 import type { Logger } from "./logger.ts";
 import { deleteOldBootEvents } from "./resolvers/boot-events.ts";
 import type { Deps } from "./resolvers/deps.ts";
+import { markSilentDistributorsOffline } from "./resolvers/distributors.ts";
 import { expireDistributorWork } from "./resolvers/node-operations.ts";
 import { openArtifactStore } from "./storage/index.ts";
 import { createWorkQueue } from "./work/distributor-work.ts";
@@ -115,6 +116,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       [
         { name: "expire distributor work", everyMs: 1000, run: () => expireDistributorWork(deps) },
         { name: "boot event retention", everyMs: 600_000, run: () => deleteOldBootEvents(deps) },
+        {
+          name: "silent distributors offline",
+          everyMs: 5000,
+          run: () => markSilentDistributorsOffline(deps),
+        },
       ],
       log,
     );

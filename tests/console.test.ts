@@ -205,7 +205,7 @@ describe("web console in a real browser", { timeout: 90_000 }, () => {
     agent.all?.on("data", (chunk: Buffer) => {
       agentLog = (agentLog + chunk.toString()).slice(-8000);
     });
-    // The list re-reads online state every 10 s (no distributor-change subscription in the API).
+    // Live through distributorChanged; generous only because the agent process starts cold.
     await card
       .getByText("online", { exact: true })
       .waitFor({ timeout: 40_000 })

@@ -43,6 +43,11 @@ describe("GraphiQL at /graphql", () => {
       JSON.stringify({ Authorization: `Bearer ${server.token}` }),
     );
     await page.keyboard.press("ControlOrMeta+V");
+    // GraphiQL takes an edit of the headers a moment later; it has once it stored them.
+    await page.waitForFunction(
+      (token) => (localStorage.getItem("graphiql:headers") ?? "").includes(token),
+      server.token,
+    );
     const execute = page.getByRole("button", { name: "Execute query (Ctrl-Enter)" });
     await execute.click();
     const result = page.getByRole("region", { name: "Result Window" });
@@ -56,6 +61,59 @@ describe("GraphiQL at /graphql", () => {
     await execute.click();
     await result.getByText(`"${server.url}"`).waitFor();
     expect(await shown(result)).toBe(`{ "data": { "publicUrl": "${server.url}" } }`);
+
+    expect(browser.foreign).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("introspects with the stored token: the docs explorer and autocompletion know the schema", async () => {
+    const page = await browser.context.newPage();
+    // GraphiQL's introspection query is deeper than GRAPHQL_MAX_DEPTH; it must still be answered.
+    // As the first test leaves it: the token stored by GraphiQL in this browser (set from a
+    // plain page of the origin, so no earlier GraphiQL load is still introspecting).
+    await page.goto(`${server.url}/healthz`);
+    await page.evaluate(
+      (token) =>
+        localStorage.setItem(
+          "graphiql:headers",
+          JSON.stringify({ Authorization: `Bearer ${token}` }),
+        ),
+      server.token,
+    );
+    const introspected = page.waitForResponse(
+      (r) =>
+        r.url() === `${server.url}/graphql` &&
+        (r.request().postData() ?? "").includes("query IntrospectionQuery"),
+    );
+    await page.goto(`${server.url}/graphql?query=${encodeURIComponent("{ publicUrl }")}`);
+    const introspection = await introspected;
+    expect(introspection.status()).toBe(200);
+    const body = (await introspection.json()) as { errors?: unknown; data?: unknown };
+    expect(body.errors).toBeUndefined();
+
+    await page.getByRole("button", { name: "Show Documentation Explorer" }).click();
+    const docs = page.locator(".graphiql-doc-explorer");
+    await docs.getByRole("link", { name: "Query", exact: true }).first().click();
+    await docs.getByRole("link", { name: "distributors", exact: true }).waitFor();
+    // The type of Query.distributor.
+    await docs.getByRole("link", { name: "Distributor", exact: true }).first().click();
+    await docs
+      .locator(".graphiql-doc-explorer-title")
+      .getByText("Distributor", { exact: true })
+      .waitFor();
+    await docs.getByText("The LAN agent of a site: proxy-DHCP + TFTP for PXE").waitFor();
+    await page.screenshot({ path: "docs/console/graphiql-docs.png" });
+
+    const editor = page.getByRole("region", { name: "Operation Editor" });
+    await editor.locator(".monaco-editor").first().click();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.press("Delete");
+    await page.keyboard.type("{ distri");
+    await page.keyboard.press("Control+Space");
+    const suggestions = page.locator(".monaco-editor .suggest-widget .monaco-list-row");
+    await suggestions.first().waitFor();
+    const labels = (await suggestions.allInnerTexts()).map((t) => t.split(/\s/)[0]);
+    expect(labels).toEqual(expect.arrayContaining(["distributor", "distributors"]));
 
     expect(browser.foreign).toEqual([]);
     await page.close();

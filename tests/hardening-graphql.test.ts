@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -94,6 +95,7 @@ describe("a caller without a token learns nothing about the schema (point 6)", (
     ["a misspelt field", "{ mainscriptz }"],
     ["a syntax error", "{ mainscripts { "],
     ["introspection", "{ __schema { types { name } } }"],
+    ["the full introspection query", getIntrospectionQuery()],
     ["a valid query", "{ mainscripts { totalCount } }"],
   ])("%s: 401 UNAUTHENTICATED and nothing else", async (_name, text) => {
     const answer = await post(query(text), {}, null);
@@ -113,6 +115,77 @@ describe("a caller without a token learns nothing about the schema (point 6)", (
     const answer = await post(query("{ mainscriptz }"), {}, "wrong-token-wrong-token");
     expect(answer.status).toBe(401);
     expect(JSON.stringify(answer.body)).not.toContain("Did you mean");
+  });
+});
+
+// GraphiQL's introspection query is deeper than GRAPHQL_MAX_DEPTH (10): __schema is
+// bounded by its shape instead (src/http/introspection-shape.ts).
+describe("introspection for an operator (GraphiQL's docs and autocompletion)", () => {
+  const shapeError = (path: string, why = "is not part of the standard query") =>
+    `introspection field ${path} ${why}; ask only for fields of the standard introspection query (graphql-js getIntrospectionQuery), without aliases`;
+
+  it("answers the standard introspection query with every option on", async () => {
+    const full = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    });
+    const answer = await post(query(full));
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+    const schema = (answer.body.data as { __schema: { types: Array<{ name: string }> } }).__schema;
+    expect(schema.types.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["Distributor", "Localnode", "Mutation", "Query", "Subscription"]),
+    );
+  });
+
+  it("still applies the depth limit to everything else", async () => {
+    const deep = `{ __type(name: "Query") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }`;
+    const answer = await post(query(deep));
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ["Query depth limit of 10 exceeded, found 11.", "BAD_USER_INPUT"],
+    ]);
+  });
+
+  it.each([
+    [
+      "a fields → type → fields cycle",
+      "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+      ["Maximum introspection depth exceeded", shapeError("__schema.types.fields.type.fields")],
+    ],
+    [
+      "ofType nested deeper than the standard query",
+      `{ __schema { types { fields { type { ${"ofType { ".repeat(10)}name${" }".repeat(10)} } } } } }`,
+      [shapeError(`__schema.types.fields.type${".ofType".repeat(10)}`)],
+    ],
+    [
+      "aliased copies of types",
+      "{ __schema { a: types { name } b: types { name } } }",
+      [shapeError("__schema.types", 'has an alias ("a")')],
+    ],
+    [
+      "aliased copies of __schema",
+      "{ a: __schema { queryType { name } } b: __schema { queryType { name } } }",
+      [shapeError("__schema", 'has an alias ("a")'), shapeError("__schema", 'has an alias ("b")')],
+    ],
+    [
+      "a nesting spread over fragments",
+      "{ __schema { types { ...T } } } fragment T on __Type { possibleTypes { ...U } } fragment U on __Type { interfaces { name } }",
+      [shapeError("__schema.types.possibleTypes.interfaces")],
+    ],
+  ])("refuses %s before it runs", async (_name, text, messages) => {
+    const before = errorLines().length;
+    const answer = await post(query(text));
+    expect(answer.status).toBe(400);
+    expect(answer.body.data).toBeUndefined();
+    expect(answer.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+      messages.map((m) => [m, "BAD_USER_INPUT"]),
+    );
+    expect(errorLines().length).toBe(before);
   });
 });
 

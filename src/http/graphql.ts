@@ -19,6 +19,7 @@ import {
   useDocumentLimits,
   useReadableBodies,
 } from "./graphql-guards.ts";
+import { useIntrospectionShape } from "./introspection-shape.ts";
 import { RETRY_AFTER_SECONDS } from "./outage.ts";
 import { requestScope } from "./request-scope.ts";
 
@@ -136,10 +137,13 @@ export function createGraphql(
         deps.health.available() ? undefined : unavailableError(),
       ),
       useDocumentLimits(deps.config.graphqlMaxTokens),
-      // A validation rule, so it also bounds introspection queries, before anything executes.
+      // Validation rules, so they refuse before anything executes. GraphiQL's introspection
+      // query is deeper than the limit: __schema is bounded by its shape instead (and
+      // graphql-js's MaxIntrospectionDepthRule); __type stays under the depth limit too.
+      useIntrospectionShape(),
       maxDepthPlugin({
         n: deps.config.graphqlMaxDepth,
-        ignoreIntrospection: false,
+        ignoreIntrospection: true,
         flattenFragments: true,
         exposeLimits: true,
         // Reported as a validation error (BAD_USER_INPUT) instead of thrown out of validation.

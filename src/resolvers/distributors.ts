@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or } from "drizzle-orm";
 import { sha256Hex } from "../auth/operator-tokens.ts";
 import {
   type BuildRow,
@@ -19,7 +19,13 @@ import type { Deps } from "./deps.ts";
 import { type Page, type PageArgs, paginate } from "./pagination.ts";
 
 export { DISTRIBUTOR_CHANGED };
-export type DistributorChanged = { id: number };
+/** artifactId is set when the distributor is deleted: a watcher can no longer read it. */
+export type DistributorChanged = { id: number; artifactId?: string };
+/**
+ * What operators watch but the agent must not be sent again as a new configuration:
+ * it came online or went offline, or reported whether its configuration applied.
+ */
+export const DISTRIBUTOR_STATE = "distributor.state";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -206,6 +212,7 @@ export async function registerDistributor(
     .set({ online: true, lastSeenAt: new Date(), ...(publicKey ? { publicKey } : {}) })
     .where(eq(distributors.id, distributor.id))
     .returning();
+  if (row) await deps.bus.publish(DISTRIBUTOR_STATE, { id: row.id } satisfies DistributorChanged);
   return row ?? distributor;
 }
 
@@ -231,17 +238,44 @@ export async function reportConfigError(
     .where(eq(distributors.id, distributor.id))
     .returning();
   if (!row) throw notFound(`distributor ${distributor.id} does not exist`);
+  await deps.bus.publish(DISTRIBUTOR_STATE, { id: row.id } satisfies DistributorChanged);
   return row;
 }
 
+/**
+ * Heartbeats (online) and disconnects (offline). Only a change of what operators see is
+ * announced: a flip of `online`, or a heartbeat after the agent had gone quiet for so long
+ * that it read as offline; a steady heartbeat every 10 s is not news.
+ */
 export async function markDistributorSeen(
   deps: Deps,
   id: number,
   online: boolean,
 ): Promise<DistributorRow | undefined> {
+  const now = new Date();
+  const [changed] = await deps.db
+    .update(distributors)
+    .set({ online, lastSeenAt: now })
+    .where(
+      and(
+        eq(distributors.id, id),
+        online
+          ? or(
+              ne(distributors.online, true),
+              isNull(distributors.lastSeenAt),
+              lt(distributors.lastSeenAt, new Date(now.getTime() - ONLINE_WINDOW_MS)),
+            )
+          : ne(distributors.online, false),
+      ),
+    )
+    .returning();
+  if (changed) {
+    await deps.bus.publish(DISTRIBUTOR_STATE, { id } satisfies DistributorChanged);
+    return changed;
+  }
   const [row] = await deps.db
     .update(distributors)
-    .set({ online, lastSeenAt: new Date() })
+    .set({ online, lastSeenAt: now })
     .where(eq(distributors.id, id))
     .returning();
   return row;
@@ -294,6 +328,28 @@ export async function distributorConfig(
 // Three missed heartbeats (10 s each) and then some: a vanished agent reads as offline.
 export const ONLINE_WINDOW_MS = 60_000;
 
+/**
+ * An agent that vanished without closing its connection (power cut, pulled cable)
+ * only stops heartbeating: once it reads as offline, the row says so too and the
+ * change is announced like a disconnect. One UPDATE: of the replicas that all run
+ * it, one gets each row.
+ */
+export async function markSilentDistributorsOffline(deps: Deps): Promise<number> {
+  const silent = await deps.db
+    .update(distributors)
+    .set({ online: false })
+    .where(
+      and(
+        eq(distributors.online, true),
+        lt(distributors.lastSeenAt, new Date(Date.now() - ONLINE_WINDOW_MS)),
+      ),
+    )
+    .returning({ id: distributors.id });
+  for (const { id } of silent)
+    await deps.bus.publish(DISTRIBUTOR_STATE, { id } satisfies DistributorChanged);
+  return silent.length;
+}
+
 /** Connected, and heard from within the last minute. */
 export function isOnline(d: DistributorRow, now = Date.now()): boolean {
   return d.online && d.lastSeenAt !== null && now - d.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
@@ -327,6 +383,9 @@ export async function deleteDistributor(
     return deleted;
   });
   if (!row) throw notFound(`distributor ${id} does not exist`);
-  await deps.bus.publish(DISTRIBUTOR_CHANGED, { id } satisfies DistributorChanged);
+  await deps.bus.publish(DISTRIBUTOR_CHANGED, {
+    id,
+    artifactId: row.artifactId,
+  } satisfies DistributorChanged);
   return row;
 }

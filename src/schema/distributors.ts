@@ -40,7 +40,7 @@ const BootEvent = builder.objectRef<BootEventRow>("BootEvent").implement({
   }),
 });
 
-const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
+export const Distributor = builder.objectRef<DistributorRow>("Distributor").implement({
   description: "The LAN agent of a site: proxy-DHCP + TFTP for PXE, and SSH to the site's nodes.",
   fields: (t) => ({
     id: t.exposeID("id"),

@@ -5,6 +5,7 @@ import "./sites.ts";
 import "./localnodes.ts";
 import "./builds.ts";
 import "./distributors.ts";
+import "./distributor-changes.ts";
 import "./node-operations.ts";
 import "./server-info.ts";
 

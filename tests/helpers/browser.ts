@@ -20,10 +20,12 @@ export type TestBrowser = {
 export async function startBrowser(
   allowedOrigin: string,
   viewport = { width: 1280, height: 800 },
+  /** Another way to start Debian's Chromium, e.g. inside a lab's network namespace. */
+  executablePath = CHROMIUM,
 ): Promise<TestBrowser> {
   const profile = await mkdtemp(path.join(tmpdir(), "console-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport,
     acceptDownloads: true,

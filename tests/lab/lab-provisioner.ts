@@ -106,6 +106,8 @@ export type LabServer = {
   url: string;
   /** Log lines of every run so far. */
   lines: string[];
+  /** The operator token (ADMIN_TOKEN), for a browser signing in. */
+  token: string;
   gql: Gql;
   /** Starts `provisioner serve` (again) and waits until it is ready. */
   start(): Promise<void>;
@@ -122,6 +124,7 @@ export function labServer(lab: Lab, opts: LabServerOptions): LabServer {
   const server: LabServer = {
     url,
     lines,
+    token: opts.adminToken,
     gql: namespaceGql(lab, host.namespace, url, opts.adminToken),
     running: () => current !== undefined,
     async start() {

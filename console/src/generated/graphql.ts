@@ -180,21 +180,21 @@ export type ConsoleCreateIsoMutation = { createIso: { __typename: 'Iso', label: 
 
 export type ConsoleBootEventFragment = { at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string };
 
-export type ConsoleDistributorFragment = { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null };
+export type ConsoleDistributorFragment = { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null };
 
 export type ConsoleDistributorsQueryVariables = Exact<{
   after?: string | null | undefined;
 }>;
 
 
-export type ConsoleDistributorsQuery = { distributors: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } }> } };
+export type ConsoleDistributorsQuery = { distributors: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null } }> } };
 
 export type ConsoleDistributorQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ConsoleDistributorQuery = { distributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, events: Array<{ at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string }> } | null };
+export type ConsoleDistributorQuery = { distributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null, events: Array<{ at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string }> } | null };
 
 export type ConsoleCreateDistributorTokenMutationVariables = Exact<{
   artifactId: string;
@@ -202,14 +202,14 @@ export type ConsoleCreateDistributorTokenMutationVariables = Exact<{
 }>;
 
 
-export type ConsoleCreateDistributorTokenMutation = { createDistributorToken: { token: string, distributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } } };
+export type ConsoleCreateDistributorTokenMutation = { createDistributorToken: { token: string, distributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null } } };
 
 export type ConsoleUpdateDistributorMutationVariables = Exact<{
   input: UpdateDistributorInput;
 }>;
 
 
-export type ConsoleUpdateDistributorMutation = { updateDistributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } };
+export type ConsoleUpdateDistributorMutation = { updateDistributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null } };
 
 export type ConsoleSetDistributorStatusMutationVariables = Exact<{
   id: string;
@@ -217,7 +217,7 @@ export type ConsoleSetDistributorStatusMutationVariables = Exact<{
 }>;
 
 
-export type ConsoleSetDistributorStatusMutation = { setDistributorStatus: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null } };
+export type ConsoleSetDistributorStatusMutation = { setDistributorStatus: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null } };
 
 export type ConsoleBootEventsSubscriptionVariables = Exact<{
   artifactId: string;
@@ -225,6 +225,11 @@ export type ConsoleBootEventsSubscriptionVariables = Exact<{
 
 
 export type ConsoleBootEventsSubscription = { bootEvents: { at: string, distributorId: string, mac: string | null, ip: string | null, kind: BootEventKind, detail: string } };
+
+export type ConsoleDistributorChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleDistributorChangedSubscription = { distributorChanged: { id: string, distributor: { id: string, artifactId: string, name: string, online: boolean, lastSeenAt: string | null, on: boolean, device: string | null, range: string | null, ipxeUefi: string | null, ipxeBios: string | null, configError: string | null, configErrorAt: string | null } | null } };
 
 export type ConsoleNodeFragment = { id: string, ip: string, artifactId: string, pingable: boolean, hostKey: string | null, registeredAt: string, lastSeenAt: string };
 
@@ -555,6 +560,8 @@ export const ConsoleDistributorFragmentDoc = new TypedDocumentString(`
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }
     `, {"fragmentName":"ConsoleDistributor"}) as unknown as TypedDocumentString<ConsoleDistributorFragment, unknown>;
 export const ConsoleNodeFragmentDoc = new TypedDocumentString(`
@@ -959,6 +966,8 @@ export const ConsoleDistributorsDocument = new TypedDocumentString(`
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }`) as unknown as TypedDocumentString<ConsoleDistributorsQuery, ConsoleDistributorsQueryVariables>;
 export const ConsoleDistributorDocument = new TypedDocumentString(`
     query ConsoleDistributor($id: ID!) {
@@ -988,6 +997,8 @@ fragment ConsoleDistributor on Distributor {
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }`) as unknown as TypedDocumentString<ConsoleDistributorQuery, ConsoleDistributorQueryVariables>;
 export const ConsoleCreateDistributorTokenDocument = new TypedDocumentString(`
     mutation ConsoleCreateDistributorToken($artifactId: String!, $name: String!) {
@@ -1009,6 +1020,8 @@ export const ConsoleCreateDistributorTokenDocument = new TypedDocumentString(`
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }`) as unknown as TypedDocumentString<ConsoleCreateDistributorTokenMutation, ConsoleCreateDistributorTokenMutationVariables>;
 export const ConsoleUpdateDistributorDocument = new TypedDocumentString(`
     mutation ConsoleUpdateDistributor($input: UpdateDistributorInput!) {
@@ -1027,6 +1040,8 @@ export const ConsoleUpdateDistributorDocument = new TypedDocumentString(`
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }`) as unknown as TypedDocumentString<ConsoleUpdateDistributorMutation, ConsoleUpdateDistributorMutationVariables>;
 export const ConsoleSetDistributorStatusDocument = new TypedDocumentString(`
     mutation ConsoleSetDistributorStatus($id: ID!, $on: Boolean!) {
@@ -1045,6 +1060,8 @@ export const ConsoleSetDistributorStatusDocument = new TypedDocumentString(`
   range
   ipxeUefi
   ipxeBios
+  configError
+  configErrorAt
 }`) as unknown as TypedDocumentString<ConsoleSetDistributorStatusMutation, ConsoleSetDistributorStatusMutationVariables>;
 export const ConsoleBootEventsDocument = new TypedDocumentString(`
     subscription ConsoleBootEvents($artifactId: String!) {
@@ -1060,6 +1077,29 @@ export const ConsoleBootEventsDocument = new TypedDocumentString(`
   kind
   detail
 }`) as unknown as TypedDocumentString<ConsoleBootEventsSubscription, ConsoleBootEventsSubscriptionVariables>;
+export const ConsoleDistributorChangedDocument = new TypedDocumentString(`
+    subscription ConsoleDistributorChanged {
+  distributorChanged {
+    id
+    distributor {
+      ...ConsoleDistributor
+    }
+  }
+}
+    fragment ConsoleDistributor on Distributor {
+  id
+  artifactId
+  name
+  online
+  lastSeenAt
+  on
+  device
+  range
+  ipxeUefi
+  ipxeBios
+  configError
+  configErrorAt
+}`) as unknown as TypedDocumentString<ConsoleDistributorChangedSubscription, ConsoleDistributorChangedSubscriptionVariables>;
 export const ConsoleNodesDocument = new TypedDocumentString(`
     query ConsoleNodes($artifactId: String, $after: String) {
   localnodes(artifactId: $artifactId, first: 400, after: $after) {

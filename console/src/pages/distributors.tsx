@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { PXE_TARGETS } from "../../../src/domain/build-targets.ts";
-import { request } from "../api/client.ts";
+import { onLinkState, request } from "../api/client.ts";
 import { useAction, useQuery, useSubscription } from "../api/hooks.ts";
 import { useList } from "../api/pages.ts";
 import { Secret } from "../components/copy-button.tsx";
@@ -11,6 +11,7 @@ import {
   type ConsoleBootEventFragment,
   ConsoleBootEventsDocument,
   ConsoleCreateDistributorTokenDocument,
+  ConsoleDistributorChangedDocument,
   ConsoleDistributorDocument,
   type ConsoleDistributorFragment,
   ConsoleDistributorsDocument,
@@ -22,14 +23,42 @@ import {
 import { BootTimeline } from "./boot-timeline.tsx";
 import { type Build, useBuilds } from "./builds.tsx";
 
-// The API has no "distributor changed" subscription; online state is re-read this often.
-const ONLINE_REFRESH_MS = 10_000;
+export type DistributorChange = {
+  id: string;
+  distributor: ConsoleDistributorFragment | null;
+};
 
-export function useRefresh(reload: () => void) {
+/**
+ * Distributor changes as the server streams them (online/offline, configuration,
+ * configuration errors, deletion). Changes made while the socket was down are not
+ * replayed, so `resync` reads the whole state again once it is back.
+ */
+export function useDistributorChanges(
+  onChange: (change: DistributorChange) => void,
+  resync: () => void,
+): string | undefined {
+  const again = useRef(resync);
+  again.current = resync;
   useEffect(() => {
-    const timer = setInterval(reload, ONLINE_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+    // The first call reports the state before this view subscribed (the socket closes
+    // when no view is subscribed): only a drop while subscribed loses changes.
+    let first = true;
+    let lost = false;
+    return onLinkState((state) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      if (state === "reconnecting") lost = true;
+      else if (state === "live" && lost) {
+        lost = false;
+        again.current();
+      }
+    });
+  }, []);
+  return useSubscription(ConsoleDistributorChangedDocument, {}, (d) =>
+    onChange(d.distributorChanged),
+  );
 }
 
 function Online(props: { d: ConsoleDistributorFragment }) {
@@ -37,6 +66,17 @@ function Online(props: { d: ConsoleDistributorFragment }) {
     <span class={props.d.online ? "pill done" : "pill failed"}>
       {props.d.online ? "online" : "offline"}
     </span>
+  );
+}
+
+/** What the agent said when it could not apply its configuration (dnsmasq is then off). */
+function ConfigError(props: { d: ConsoleDistributorFragment }) {
+  if (!props.d.configError) return null;
+  return (
+    <p class="error" data-testid={`config error of ${props.d.name}`}>
+      The agent could not apply this configuration (<Time at={props.d.configErrorAt} />
+      ): {props.d.configError}. Fix the interface or range below and save again.
+    </p>
   );
 }
 
@@ -190,7 +230,16 @@ function Configure(props: {
 
 function Detail(props: { id: string }) {
   const q = useQuery(ConsoleDistributorDocument, { id: props.id }, props.id);
-  useRefresh(q.reload);
+  const changeError = useDistributorChanges((change) => {
+    if (change.id !== props.id) return;
+    const now = change.distributor;
+    // The stored boot events stay; live ones arrive on their own subscription.
+    q.setData((old) =>
+      old?.distributor && now
+        ? { distributor: { ...old.distributor, ...now } }
+        : { distributor: null },
+    );
+  }, q.reload);
   const [live, setLive] = useState<ConsoleBootEventFragment[]>([]);
   const d = q.data?.distributor;
   const nodes = useList(
@@ -222,7 +271,12 @@ function Detail(props: { id: string }) {
       </Empty>
     );
   const seen = new Set(d.events.map((e) => `${e.at}|${e.mac}|${e.detail}`));
-  const events = [...d.events, ...live.filter((e) => !seen.has(`${e.at}|${e.mac}|${e.detail}`))];
+  // Stored events come newest first: oldest first like the live ones, so events of the
+  // same instant keep the order they were reported in.
+  const events = [
+    ...[...d.events].reverse(),
+    ...live.filter((e) => !seen.has(`${e.at}|${e.mac}|${e.detail}`)),
+  ];
   const site = (nodes.items ?? []).filter((n) => n.artifactId === d.artifactId);
   return (
     <>
@@ -236,6 +290,8 @@ function Detail(props: { id: string }) {
         site {d.artifactId} · last heard from <Time at={d.lastSeenAt} /> · DHCP/TFTP{" "}
         {d.on ? "switched on" : "switched off"}
       </p>
+      <ConfigError d={d} />
+      <ErrorNote error={changeError} />
       <div class="row">
         <button
           type="button"
@@ -271,12 +327,21 @@ function List() {
   const q = useList((after) =>
     request(ConsoleDistributorsDocument, { after }).then((d) => d.distributors),
   );
-  useRefresh(q.reload);
+  const changeError = useDistributorChanges((change) => {
+    const now = change.distributor;
+    q.setItems((old) => {
+      const rest = old.filter((d) => d.id !== change.id);
+      if (!now) return rest;
+      return old.some((d) => d.id === change.id)
+        ? old.map((d) => (d.id === change.id ? now : d))
+        : [...old, now];
+    });
+  }, q.reload);
   const list = q.items ?? [];
   return (
     <>
       <h1>Distributors</h1>
-      <ErrorNote error={q.error} />
+      <ErrorNote error={q.error ?? changeError} />
       {!q.items && !q.error && <Loading what="distributors" />}
       {q.items && list.length === 0 && (
         <Empty>No distributors yet. Add one below and start its agent on the hosts' LAN.</Empty>
@@ -294,6 +359,7 @@ function List() {
               {d.on ? "switched on" : "switched off"} · {d.device ?? "no interface set"} · last
               heard from <Time at={d.lastSeenAt} />
             </p>
+            <ConfigError d={d} />
           </li>
         ))}
       </ul>

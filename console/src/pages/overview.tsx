@@ -13,7 +13,7 @@ import {
   ConsoleSiteNamesDocument as ConsoleSiteNames,
 } from "../generated/graphql.ts";
 import { useBuilds } from "./builds.tsx";
-import { useRefresh } from "./distributors.tsx";
+import { useDistributorChanges } from "./distributors.tsx";
 
 function Stat(props: { label: string; value: number | string; href: string; testid: string }) {
   return (
@@ -28,7 +28,8 @@ function Stat(props: { label: string; value: number | string; href: string; test
 
 export function OverviewPage() {
   const q = useQuery(ConsoleOverviewDocument, {});
-  useRefresh(q.reload);
+  // Rare (connects, disconnects, settings): reading the overview again is simplest.
+  const changeError = useDistributorChanges(q.reload, q.reload);
   const [latest, setLatest] = useState<ConsoleBootEventFragment[]>([]);
   const { builds, error: buildError } = useBuilds();
   const siteNames = useList((after) => request(ConsoleSiteNames, { after }).then((d) => d.sites));
@@ -65,7 +66,7 @@ export function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
-      <ErrorNote error={buildError ?? nodeError} />
+      <ErrorNote error={buildError ?? nodeError ?? changeError} />
       <div class="stats">
         <Stat label="sites" value={d.sites.totalCount} href="/sites" testid="sites-count" />
         <Stat
