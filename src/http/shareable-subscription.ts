@@ -6,7 +6,12 @@ import type { Context } from "../schema/context.ts";
  * first, nothing per caller beyond their arguments), so that subscribers
  * asking the same thing may share one execution.
  */
-const EVENT_STREAMS = new Set(["builds", "localnodeRegistered", "bootEvents"]);
+const EVENT_STREAMS = new Set([
+  "builds",
+  "localnodeRegistered",
+  "bootEvents",
+  "distributorChanged",
+]);
 
 /**
  * The key under which identical subscriptions share one execution, or
