@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import { unlessDatabaseDown } from "../db/health.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
@@ -33,30 +31,16 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
   const yoga = createGraphql(deps, auth);
   const webConsole = createConsoleRoutes();
 
-  async function graphql(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    requestId: string,
-  ): Promise<void> {
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const body = hasBody ? await readBody(req, deps.config.bodyLimitBytes) : undefined;
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const headers = new Headers();
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-    }
-    const request = new Request(url, {
-      method: req.method,
-      headers,
-      body: body ? new Uint8Array(body) : undefined,
-      signal: abort.signal,
-    });
-    const response = await yoga.handleRequest(request, { requestId, signal: abort.signal });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) Readable.fromWeb(response.body as WebReadableStream<Uint8Array>).pipe(res);
-    else res.end();
+  async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    // Yoga's node handler turns the request into a Fetch Request and writes the answer. The
+    // body is read here first only to enforce the limit as it streams in (a chunked body has
+    // no Content-Length to check); the handler takes an already-read body from `req.body`.
+    if (req.method !== "GET" && req.method !== "HEAD")
+      (req as IncomingMessage & { body?: Uint8Array }).body = await readBody(
+        req,
+        deps.config.bodyLimitBytes,
+      );
+    await yoga.handle(req, res, { requestId });
   }
 
   // Labelled children are looked up once per label set, not hashed per request.
@@ -86,7 +70,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
     const path = url.pathname;
     if (path.startsWith("/api/")) return boot.handle(req, res, url);
     if (path === "/graphql") {
-      await graphql(req, res, url, requestId);
+      await graphql(req, res, requestId);
       return "/graphql";
     }
     if (path.startsWith("/artifacts/")) {
