@@ -6,6 +6,8 @@ import { unlessDatabaseDown } from "../db/health.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
+import { createHttpBootEvents } from "../resolvers/http-boot-events.ts";
+import { scriptKinds } from "../resolvers/scripts.ts";
 import { serveArtifact } from "./artifact-routes.ts";
 import { PayloadTooLargeError, readBody } from "./body.ts";
 import { createBootRoutes } from "./boot-routes.ts";
@@ -16,6 +18,12 @@ import { replyUnavailable } from "./outage.ts";
 import { replyText } from "./reply.ts";
 import { requestScope } from "./request-scope.ts";
 import { attachWebSocket } from "./websocket.ts";
+
+/** What a booting host fetches from serve (route templates): each fetch is a boot event of kind HTTP. */
+const BOOT_RESOURCES = new Set([
+  ...scriptKinds.map((kind) => `/api/${kind}/:id`),
+  "/artifacts/:kind/:artifactId/:file",
+]);
 
 export type App = {
   server: Server;
@@ -30,6 +38,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
   const boot = createBootRoutes(deps, lookups, metrics);
   const yoga = createGraphql(deps, auth);
   const webConsole = createConsoleRoutes();
+  const httpBootEvents = createHttpBootEvents(deps, deps.log);
 
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
     // Yoga's node handler turns the request into a Fetch Request and writes the answer. The
@@ -59,6 +68,16 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
       observers.set(key, child);
     }
     child.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (res.statusCode === 200 && BOOT_RESOURCES.has(route)) {
+      const url = req.url ?? "";
+      const query = url.indexOf("?");
+      httpBootEvents.fetched({
+        remoteAddress: req.socket.remoteAddress,
+        mac: query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get("mac"),
+        method,
+        path: query < 0 ? url : url.slice(0, query),
+      });
+    }
   }
 
   async function route(
@@ -174,6 +193,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
     },
     async stop() {
       lookups.close();
+      await httpBootEvents.close();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
