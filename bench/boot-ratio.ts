@@ -39,7 +39,7 @@ import {
 import { createLab, type Lab } from "../tests/lab/netns.ts";
 import { CONSOLE_CALLED_HOME, ensureNodeOs, nodeOsCmdline } from "../tests/lab/node-os.ts";
 import { randomMac, startTapVm, type TapVm } from "../tests/lab/tap-vm.ts";
-import { until } from "../tests/lab/until.ts";
+import { until } from "../tests/helpers/until.ts";
 
 const boots = Number(process.argv[process.argv.indexOf("--boots") + 1] || 2);
 const SUBNET = "10.99.0";

@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "./helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
-import { until } from "./lab/until.ts";
+import { until } from "./helpers/until.ts";
 
 // `provisioner serve` as a person starts it: JSON logs when stdout is a pipe, readable
 // lines on a terminal (a real pseudo-terminal from util-linux `script`), and the first

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDnsmasqConfig } from "../src/distributor/dnsmasq/render.ts";
+import { BOOT_EVENT } from "../src/resolvers/boot-events.ts";
+import { CONFIG_CHANGED } from "../src/work/distributor-work.ts";
 import { createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { collect, wsClient } from "./helpers/ws-client.ts";
+import { collect, subscribed, wsClient } from "./helpers/ws-client.ts";
 
 let server: TestServer;
 let tokenA: string;
@@ -195,9 +197,10 @@ describe("distributor tokens and isolation", () => {
           };
         };
       };
+      const listening = server.deps.bus.listenerCount(CONFIG_CHANGED);
       const streamA = collect<W>(clientA, WORK, {}, 3);
       const streamB = collect<W>(clientB, WORK, {}, 1);
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed(server.deps.bus, CONFIG_CHANGED, listening, 2);
       const uefi = await waitForBuild(
         server,
         (
@@ -244,13 +247,14 @@ describe("distributor tokens and isolation", () => {
   it("boot events reported by a distributor are stored and streamed per site", async () => {
     const client = wsClient(server.url, server.token);
     try {
+      const listening = server.deps.bus.listenerCount(BOOT_EVENT);
       const events = collect<{ bootEvents: { mac: string; kind: string; detail: string } }>(
         client,
         `subscription { bootEvents(artifactId: "site-a.example") { mac kind detail } }`,
         {},
         2,
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed(server.deps.bus, BOOT_EVENT, listening);
       const r = await server.gql(
         `mutation($e: [BootEventInput!]!) { reportBootEvents(input: { events: $e }) }`,
         {

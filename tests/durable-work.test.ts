@@ -7,9 +7,11 @@ import postgres from "postgres";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "./helpers/cli.ts";
+import { gql as gqlAt } from "./helpers/gql.ts";
 import { freePort, type ProcessHandle, serveReplica } from "./helpers/serve-process.ts";
 import { startSshServer, type TestSshServer } from "./helpers/ssh-server.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { until } from "./helpers/until.ts";
 
 // Separate `serve` processes on one database and a real agent process. The
 // "node" is an SSH server on a loopback address that runs scripts with
@@ -27,6 +29,9 @@ let c: ProcessHandle & { url: string };
 let sshd: TestSshServer | undefined;
 let agent: ResultPromise | undefined;
 let agentLog = "";
+const agentTail = () => `agent log:\n${agentLog.slice(-3000)}`;
+const gql = <T>(url: string, query: string, variables: Record<string, unknown> = {}) =>
+  gqlAt<T>(url, query, variables, token);
 let distributorToken = "";
 let nodeId = "";
 let countFile = "";
@@ -38,26 +43,6 @@ type Run = {
   output: string;
   error: string | null;
 };
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; agent log:\n${agentLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startAgent(): void {
   const child = execa(
@@ -107,10 +92,15 @@ async function run(url: string, id: string): Promise<Run> {
 }
 
 const finished = (url: string, id: string) =>
-  until(`run ${id} to finish`, async () => {
-    const r = await run(url, id);
-    return r.status === "DONE" || r.status === "FAILED" ? r : undefined;
-  });
+  until(
+    `run ${id} to finish`,
+    async () => {
+      const r = await run(url, id);
+      return r.status === "DONE" || r.status === "FAILED" ? r : undefined;
+    },
+    90_000,
+    agentTail,
+  );
 
 /** How many times the marker's script body has started on the node. */
 async function starts(marker: string): Promise<number> {
@@ -119,13 +109,18 @@ async function starts(marker: string): Promise<number> {
 }
 
 const online = () =>
-  until("the distributor online", async () => {
-    const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
-      a.url,
-      `{ distributors { edges { node { online } } } }`,
-    );
-    return r.data?.distributors.edges[0]?.node.online ? true : undefined;
-  });
+  until(
+    "the distributor online",
+    async () => {
+      const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
+        a.url,
+        `{ distributors { edges { node { online } } } }`,
+      );
+      return r.data?.distributors.edges[0]?.node.online ? true : undefined;
+    },
+    90_000,
+    agentTail,
+  );
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -207,8 +202,11 @@ describe("durable distributor work across replicas", () => {
       a.url,
       `echo interrupted >> ${countFile}\nsleep 5\necho never-reported\n`,
     );
-    await until("the script to start", async () =>
-      (await starts("interrupted")) === 1 ? true : undefined,
+    await until(
+      "the script to start",
+      async () => ((await starts("interrupted")) === 1 ? true : undefined),
+      90_000,
+      agentTail,
     );
     expect((await run(a.url, id)).status).toBe("RUNNING");
     await killAgent();
@@ -221,8 +219,11 @@ describe("durable distributor work across replicas", () => {
 
   it("a run redelivered after its replica died while it ran finishes once, DONE", async () => {
     const id = await queue(a.url, `echo redelivered >> ${countFile}\nsleep 3\necho after-sleep\n`);
-    await until("the script to start", async () =>
-      (await starts("redelivered")) === 1 ? true : undefined,
+    await until(
+      "the script to start",
+      async () => ((await starts("redelivered")) === 1 ? true : undefined),
+      90_000,
+      agentTail,
     );
     await b.kill();
     await b.start();
@@ -236,7 +237,19 @@ describe("durable distributor work across replicas", () => {
 
   it("work not taken before its deadline fails, naming the distributor and how long it was offline", async () => {
     await killAgent();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The server has seen the agent go: work queued now cannot be delivered in time.
+    await until(
+      "the distributor offline",
+      async () => {
+        const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
+          a.url,
+          `{ distributors { edges { node { online } } } }`,
+        );
+        return r.data?.distributors.edges[0]?.node.online === false;
+      },
+      20_000,
+      agentTail,
+    );
     const id = await queue(c.url, `echo expired >> ${countFile}\n`);
     const done = await finished(a.url, id);
     expect(done.status).toBe("FAILED");

@@ -9,7 +9,7 @@ import { type BuildView, createIpxe, waitForBuild } from "../helpers/builds.ts";
 import { freePort } from "../helpers/free-port.ts";
 import { ensureImage } from "../helpers/images.ts";
 import { type S3Server, startS3Server } from "../helpers/s3-server.ts";
-import { until } from "../lab/until.ts";
+import { until } from "../helpers/until.ts";
 import { podman, podmanLogs } from "./podman.ts";
 import { DEPLOY_DIR, find, type K8sObject, renderKustomization } from "./render.ts";
 

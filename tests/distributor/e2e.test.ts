@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { until } from "../helpers/until.ts";
 import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
@@ -12,7 +13,6 @@ import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.t
 import type { Firmware } from "../lab/qemu.ts";
 import { MIRROR_PORT, startSiteLan } from "../lab/site-lan.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 
 /**
  * The whole boot chain with the real processes, on a private LAN made of network

@@ -17,6 +17,7 @@ import {
   superviseDnsmasq,
 } from "../../src/distributor/dnsmasq/supervise.ts";
 import { createLogger } from "../../src/logger.ts";
+import { until } from "../helpers/until.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
 import { createLab, type Lab } from "../lab/netns.ts";
@@ -29,7 +30,6 @@ import {
 } from "../lab/node-os.ts";
 import type { Firmware } from "../lab/qemu.ts";
 import { randomMac, startTapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 
 /**
  * The distributor's own pieces, end to end, without the GraphQL server: a private LAN

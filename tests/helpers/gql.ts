@@ -18,6 +18,8 @@ export async function gql<T = Record<string, unknown>>(
     method: "POST",
     headers,
     body: JSON.stringify({ query, variables }),
+    // A test that waits on a request forever says nothing; this one fails with a name.
+    signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as Omit<GqlResult<T>, "status">;
   return { status: res.status, ...body };

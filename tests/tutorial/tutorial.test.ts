@@ -5,9 +5,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../helpers/until.ts";
 import { NODE } from "../lab/lab-provisioner.ts";
 import { createLab, type Lab } from "../lab/netns.ts";
-import { until } from "../lab/until.ts";
 import { tutorialBlocks } from "./markdown-blocks.ts";
 
 /**
