@@ -22,6 +22,7 @@ import { CONSOLE_DIST } from "../src/http/console-routes.ts";
 import { createLogger } from "../src/logger.ts";
 import { startServer } from "../src/server.ts";
 import { startBrowser } from "../tests/helpers/browser.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -100,13 +101,12 @@ async function main() {
     bundle: await bundle(),
   };
   try {
-    await fetch(`${server.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({
-        query: `mutation { upsertSite(input: { artifactId: "${SITE}", openEnrollment: true }) { artifactId } }`,
-      }),
-    });
+    await gqlData(
+      server.url,
+      `mutation { upsertSite(input: { artifactId: "${SITE}", openEnrollment: true }) { artifactId } }`,
+      {},
+      TOKEN,
+    );
 
     // First meaningful render, cold: a new profile (empty cache) each time, signed in.
     const renders: number[] = [];

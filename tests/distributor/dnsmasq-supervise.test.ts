@@ -121,6 +121,8 @@ describe("superviseDnsmasq", () => {
       expect(supervisor.state()).toBe("stopped");
       expect(alive(second)).toBe(false);
       expect(exits.at(-1)?.restartInMs).toBeUndefined();
+      // Proving that nothing happens needs time to pass: longer than the test's restart
+      // backoff, in which a wrongly scheduled restart would have started a third dnsmasq.
       await new Promise((r) => setTimeout(r, 600));
       expect(supervisor.starts()).toBe(2);
       expect(await udpPorts()).not.toContain(":67 ");
