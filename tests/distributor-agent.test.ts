@@ -171,11 +171,14 @@ describe("provisioner distributor (agent process)", () => {
   }, 90_000);
 
   it("refuses a node whose host key changed until the operator resets it", async () => {
+    const pinned = sshd?.fingerprint;
     await sshd?.stop();
     sshd = await startSshServer(NODE_IP, keys.public); // a new host key
     const refused = await runToEnd(nodeId, "echo should-not-run\n");
     expect(refused.status).toBe("FAILED");
-    expect(refused.error).toMatch(/host key changed/);
+    expect(refused.error).toBe(
+      `host key changed: the node presented ${sshd.fingerprint}, pinned is ${pinned}; resetHostKey if this is expected`,
+    );
     expect(refused.output).not.toContain("should-not-run");
     await gql(`mutation($id: ID!) { resetHostKey(input: { id: $id }) { id } }`, { id: nodeId });
     const accepted = await runToEnd(nodeId, "echo again\n");

@@ -224,8 +224,13 @@ describe("provisioner serve on the embedded default", () => {
         env: { PORT: "99999", DATABASE_URL: "mysql://x", DATA_DIR: dataDir },
       });
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/PORT/);
-      expect(result.stderr).toMatch(/DATABASE_URL/);
+      expect(result.stderr).toBe(
+        [
+          "provisioner: invalid configuration:",
+          "  PORT: Too big: expected number to be <=65535",
+          "  DATABASE_URL: must be a postgres:// or postgresql:// URL",
+        ].join("\n"),
+      );
     },
     SLOW,
   );

@@ -151,7 +151,7 @@ describe("superviseDnsmasq", () => {
       () => "",
       50,
     );
-    expect(reasons[0]).toMatch(/refused its configuration/);
+    expect(reasons).toEqual(["dnsmasq refused its configuration (exit code 1)"]);
     expect(lines.join("\n")).toMatch(/bad option|no-such-option/);
     expect(supervisor.state()).toBe("failed");
     expect(supervisor.starts()).toBe(1);
@@ -204,7 +204,10 @@ describe("superviseDnsmasq", () => {
       () => "",
       50,
     );
-    expect(reasons[0]).toMatch(/could not be started/);
+    const missing = join(dir, "no-such-dnsmasq");
+    expect(reasons).toEqual([
+      `dnsmasq could not be started: Command failed with ENOENT: ${missing} --keep-in-foreground '--log-facility=-' '--conf-file=${join(dir, "unused.conf")}'\nspawn ${missing} ENOENT`,
+    ]);
     await supervisor.stop();
   });
 

@@ -281,7 +281,7 @@ async function bootOnce(firmware: Firmware) {
   const hostKey = new RegExp(`${CONSOLE_HOST_KEY}(ssh-ed25519 [A-Za-z0-9+/=]+)`).exec(
     vm.console(),
   )?.[1];
-  expect(hostKey).toBeDefined();
+  expect(hostKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}=?$/);
   const knownHosts = join(dir, "known_hosts");
   await writeFile(knownHosts, `${nodeIp} ${hostKey}\n`);
   const [cmd = "ip", ...prefix] = lab.inNamespace(distNs);

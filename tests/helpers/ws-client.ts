@@ -38,7 +38,8 @@ export function collect<T>(
       },
     );
   });
-  return { done };
+  /** `items` grows as results arrive: the first one proves the subscription is live. */
+  return { done, items };
 }
 
 /**
