@@ -98,6 +98,8 @@ export function createHttpBootEvents(deps: Pick<Deps, "db" | "bus">, log: Logger
 
   return {
     fetched({ remoteAddress, mac: rawMac, method, path }) {
+      // The boot-storm path: no distributor has reported anything, nothing to attribute.
+      if (sightings.size === 0) return;
       const mac = rawMac && isMac(rawMac) ? rawMac.toLowerCase() : null;
       let ip: string | null = null;
       try {
