@@ -1,5 +1,7 @@
+import type { GraphQLScalarType } from "graphql";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../src/schema/index.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const kinds = [
@@ -76,6 +78,17 @@ describe.each(kinds)("%s registry", (plural, type) => {
 });
 
 describe("DateTime", () => {
+  it("serializes PostgreSQL's text form of an instant (rows from raw SQL and the bus) the same way", () => {
+    const scalar = schema.getType("DateTime") as GraphQLScalarType;
+    const wire = (value: unknown) => JSON.parse(JSON.stringify({ v: scalar.serialize(value) })).v;
+    expect(wire("2026-11-28 05:55:13.953601+00")).toBe("2026-11-28T05:55:13.953Z");
+    expect(wire("2026-11-28T05:55:13.953Z")).toBe("2026-11-28T05:55:13.953Z");
+    expect(wire(new Date(Date.UTC(2026, 10, 28, 5, 55, 13, 953)))).toBe("2026-11-28T05:55:13.953Z");
+    expect(() => scalar.serialize("not a time")).toThrow(
+      "DateTime cannot represent an invalid Date instance",
+    );
+  });
+
   it("reaches clients as the stored instant in toISOString form (UTC, milliseconds, Z)", async () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: "POST",

@@ -41,7 +41,11 @@ builder.mutationType({});
 builder.subscriptionType({});
 
 // graphql-scalars' RFC 3339 scalar: Dates leave as Dates and JSON writes them as
-// toISOString() does, so clients see the same UTC string as before.
+// toISOString() does, so clients see the same UTC string as before. Some rows reach it as
+// PostgreSQL's text ("2026-11-28 05:55:13.953601+00", from raw SQL and the event bus),
+// which is an instant but not RFC 3339: those are read as a Date first.
 builder.addScalarType("DateTime", DateTimeResolver, {
   description: "An ISO-8601 timestamp in UTC",
+  serialize: (value) =>
+    DateTimeResolver.serialize(typeof value === "string" ? new Date(value) : value),
 });
