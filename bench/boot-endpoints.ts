@@ -11,6 +11,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { gqlData } from "../tests/helpers/gql.ts";
+import { until } from "../tests/helpers/until.ts";
 
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1] || 10);
 const root = path.resolve(import.meta.dirname, "..");
@@ -86,19 +88,9 @@ async function main() {
     await stop(cold.child);
     const warm = await serve(dataDir, port);
     const base = `http://127.0.0.1:${port}`;
-    const gql = async (query: string) =>
-      (await (
-        await fetch(`${base}/graphql`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            authorization: "Bearer bench-token-0123456789",
-          },
-          body: JSON.stringify({ query }),
-        })
-      ).json()) as { data: { createMainscript: { id: string } } };
+    const gql = <T>(query: string) => gqlData<T>(base, query, {}, "bench-token-0123456789");
     const script = `#!ipxe\ndhcp\nchain http://10.0.2.2:8080/api/subscripts/1?mac=\${net0/mac}\n${"# padding to a typical menu size\n".repeat(20)}`;
-    const created = await gql(
+    const created = await gql<{ createMainscript: { id: string } }>(
       `mutation { createMainscript(input: { text: ${JSON.stringify(script)} }) { id } }`,
     );
     await gql(
@@ -107,7 +99,7 @@ async function main() {
 
     const www = path.join(dir, "www/api/mainscripts");
     await mkdir(www, { recursive: true });
-    await writeFile(path.join(www, created.data.createMainscript.id), script);
+    await writeFile(path.join(www, created.createMainscript.id), script);
     const nginxConf = path.join(dir, "nginx.conf");
     await writeFile(
       nginxConf,
@@ -117,11 +109,12 @@ async function main() {
       reject: false,
     });
     children.push(nginx);
-    await new Promise((r) => setTimeout(r, 500));
-
-    const path1 = `/api/mainscripts/${created.data.createMainscript.id}`;
-    const check = await (await fetch(`http://127.0.0.1:18481${path1}`)).text();
-    if (check !== script) throw new Error("nginx does not serve the same text");
+    const path1 = `/api/mainscripts/${created.createMainscript.id}`;
+    await until(
+      "nginx to serve the same text",
+      async () => (await (await fetch(`http://127.0.0.1:18481${path1}`)).text()) === script,
+      10_000,
+    );
 
     const nginxGet = await wrk(`http://127.0.0.1:18481${path1}`);
     const oursGet = await wrk(`${base}${path1}`);

@@ -26,6 +26,7 @@ import { defaultBuilderPaths } from "../src/builders/context.ts";
 import { renderDnsmasqConfig } from "../src/distributor/dnsmasq/render.ts";
 import { type DnsmasqSupervisor, superviseDnsmasq } from "../src/distributor/dnsmasq/supervise.ts";
 import { createLogger } from "../src/logger.ts";
+import { until } from "../tests/helpers/until.ts";
 import { must, setUpBootChain } from "../tests/lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../tests/lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../tests/lab/lab-dhcp-router.ts";
@@ -39,7 +40,6 @@ import {
 import { createLab, type Lab } from "../tests/lab/netns.ts";
 import { CONSOLE_CALLED_HOME, ensureNodeOs, nodeOsCmdline } from "../tests/lab/node-os.ts";
 import { randomMac, startTapVm, type TapVm } from "../tests/lab/tap-vm.ts";
-import { until } from "../tests/lab/until.ts";
 
 const boots = Number(process.argv[process.argv.indexOf("--boots") + 1] || 2);
 const SUBNET = "10.99.0";

@@ -16,6 +16,7 @@ import { loadConfig } from "../src/config.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import { createLogger } from "../src/logger.ts";
 import { startServer } from "../src/server.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
 
 const samples = Number(process.argv[process.argv.indexOf("--ipxe") + 1] || 40);
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -46,19 +47,8 @@ async function main() {
     }),
     createLogger("warn"),
   );
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: "Bearer bench-token-0123456789",
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown };
-    if (!body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    gqlData<T>(server.url, query, variables, "bench-token-0123456789");
   // Waits on the event bus (in-process), so polling does not add to the latency measured.
   const done = (id: string) =>
     new Promise<void>((resolve) => {

@@ -23,6 +23,7 @@ import { CONSOLE_DIST } from "../src/http/console-routes.ts";
 import { createLogger } from "../src/logger.ts";
 import { startServer } from "../src/server.ts";
 import { startBrowser } from "../tests/helpers/browser.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -148,13 +149,12 @@ async function main() {
     bundle: await bundle(),
   };
   try {
-    await fetch(`${server.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({
-        query: `mutation { upsertSite(input: { artifactId: "${SITE}", openEnrollment: true }) { artifactId } }`,
-      }),
-    });
+    await gqlData(
+      server.url,
+      `mutation { upsertSite(input: { artifactId: "${SITE}", openEnrollment: true }) { artifactId } }`,
+      {},
+      TOKEN,
+    );
 
     Object.assign(result, await firstRenders(server.url));
 

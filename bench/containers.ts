@@ -16,7 +16,9 @@ import { stringify } from "yaml";
 import { DEPLOY_DIR, find, renderKustomization } from "../tests/deploy/render.ts";
 import { databaseUrl, withAdmin } from "../tests/helpers/admin-database.ts";
 import { freePort } from "../tests/helpers/free-port.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
 import { ensureImage } from "../tests/helpers/images.ts";
+import { until } from "../tests/helpers/until.ts";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 3);
 const root = path.resolve(import.meta.dirname, "..");
@@ -24,14 +26,6 @@ const LIMIT_MS = 120_000;
 
 async function podman(args: string[]): Promise<string> {
   return (await execa("podman", args, { timeout: LIMIT_MS })).stdout;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + LIMIT_MS;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const healthy = async (port: number) =>
@@ -105,7 +99,7 @@ async function main() {
         // serve on an empty database: migrations included, as a first pod of a rollout.
         let t = performance.now();
         await serveRun(db, port, token, serve);
-        await waitFor("serve /healthz", () => healthy(port));
+        await until("serve /healthz", () => healthy(port), LIMIT_MS);
         serveMs.push(performance.now() - t);
 
         t = performance.now();
@@ -124,28 +118,23 @@ async function main() {
           `DATABASE_URL=${db}`,
           "localhost/provisioner-worker:latest",
         ]);
-        await waitFor("worker ready", async () =>
-          (await podman(["logs", worker])).includes("worker is ready"),
+        await until(
+          "worker ready",
+          async () => (await podman(["logs", worker])).includes("worker is ready"),
+          LIMIT_MS,
         );
         workerMs.push(performance.now() - t);
 
-        const gql = async (query: string) => {
-          const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query }),
-          });
-          return (await res.json()) as {
-            data: Record<string, { token: string; distributor: { id: string; online: boolean } }>;
-          };
-        };
-        const created = await gql(
+        const base = `http://127.0.0.1:${port}`;
+        const created = await gqlData<{
+          createDistributorToken: { token: string; distributor: { id: string } };
+        }>(
+          base,
           'mutation { createDistributorToken(input: { artifactId: "bench.example", name: "bench" }) { token distributor { id } } }',
+          {},
+          token,
         );
-        const { token: distToken, distributor } = created.data.createDistributorToken ?? {
-          token: "",
-          distributor: { id: "" },
-        };
+        const { token: distToken, distributor } = created.createDistributorToken;
         t = performance.now();
         await podman([
           "run",
@@ -172,14 +161,19 @@ async function main() {
           "--server",
           `http://127.0.0.1:${port}`,
         ]);
-        await waitFor("distributor online", async () => {
-          const d = (await gql(
-            `{ distributor(id: "${distributor.id}") { online } }`,
-          )) as unknown as {
-            data: { distributor: { online: boolean } };
-          };
-          return d.data.distributor.online;
-        });
+        await until(
+          "distributor online",
+          async () => {
+            const d = await gqlData<{ distributor: { online: boolean } }>(
+              base,
+              `{ distributor(id: "${distributor.id}") { online } }`,
+              {},
+              token,
+            );
+            return d.distributor.online;
+          },
+          LIMIT_MS,
+        );
         distributorMs.push(performance.now() - t);
       } finally {
         for (const name of [dist, worker, serve])
@@ -242,7 +236,7 @@ async function main() {
       const t = performance.now();
       try {
         await podman(["kube", "play", file]);
-        for (const port of ports) await waitFor(`pod on ${port}`, () => healthy(port));
+        for (const port of ports) await until(`pod on ${port}`, () => healthy(port), LIMIT_MS);
         playMs.push(performance.now() - t);
       } finally {
         await execa("podman", ["kube", "down", file], { reject: false, timeout: LIMIT_MS });

@@ -11,13 +11,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { createClient } from "graphql-ws";
 import postgres from "postgres";
 import { applyMigrations } from "../src/db/migrate.ts";
+import { freePort } from "../tests/helpers/free-port.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
+import { until } from "../tests/helpers/until.ts";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] || 300);
 const root = path.resolve(import.meta.dirname, "..");
@@ -28,15 +30,6 @@ const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toStrin
 const token = "bench-token-0123456789";
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function main() {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -59,26 +52,9 @@ async function main() {
   });
   const clients: Array<{ dispose(): unknown }> = [];
   try {
-    for (;;) {
-      if (
-        await fetch(`${base}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-      const res = await fetch(`${base}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: T; errors?: unknown };
-      if (!body.data) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
+    await until("serve /healthz", async () => (await fetch(`${base}/healthz`)).ok, 60_000);
+    const gql = <T>(query: string, variables: Record<string, unknown> = {}) =>
+      gqlData<T>(base, query, variables, token);
     const distributors: Array<{ id: string; token: string }> = [];
     for (let i = 0; i < 100; i++) {
       const r = await gql<{

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { applyMigrations } from "../src/db/migrate.ts";
+import { gqlData } from "../tests/helpers/gql.ts";
 import { freePort, type ProcessHandle, serveReplica } from "../tests/helpers/serve-process.ts";
 
 export const token = "bench-token-0123456789";
@@ -72,17 +73,8 @@ export async function startCluster(
   }
   return {
     replicas,
-    async gql<T>(url: string, query: string, variables = {}, auth = token): Promise<T> {
-      const res = await fetch(`${url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = (await res.json()) as { data?: T; errors?: unknown };
-      if (!body.data) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    },
+    gql: <T>(url: string, query: string, variables = {}, auth = token) =>
+      gqlData<T>(url, query, variables, auth),
     close,
   };
 }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILD_CHANGED } from "../src/resolvers/builds.ts";
 import { BUILD_FIELDS, type BuildView, createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { collect, wsClient } from "./helpers/ws-client.ts";
+import { collect, subscribed, wsClient } from "./helpers/ws-client.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -238,6 +239,7 @@ describe("ISO inputs as this server's artifact URLs (the seed's …Url fields)",
     try {
       // Keep every build's statuses: events may arrive before the mutation's answer.
       const seen = new Map<string, string[]>();
+      const listening = server.deps.bus.listenerCount(BUILD_CHANGED);
       const updates = client.iterate<{ builds: { id: string; status: string } }>({
         query: "subscription { builds { id status } }",
       });
@@ -250,7 +252,7 @@ describe("ISO inputs as this server's artifact URLs (the seed's …Url fields)",
           if (id && seen.get(id)?.includes("DONE")) break;
         }
       })();
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed(server.deps.bus, BUILD_CHANGED, listening);
       id = (
         await createIpxe(server, {
           script: "echo",

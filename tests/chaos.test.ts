@@ -7,6 +7,7 @@ import postgres from "postgres";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "./helpers/cli.ts";
+import { gqlData } from "./helpers/gql.ts";
 import {
   freePort,
   type ProcessHandle,
@@ -16,6 +17,7 @@ import {
 import { startSshServer, type TestSshServer } from "./helpers/ssh-server.ts";
 import { startTcpBalancer, type TcpBalancer } from "./helpers/tcp-balancer.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { until } from "./helpers/until.ts";
 
 // Three `serve` replicas (no in-process workers), two `worker` processes and a
 // real agent behind a round-robin TCP balancer, as in a cluster. An operator
@@ -38,27 +40,9 @@ let sshd: TestSshServer | undefined;
 let agent: ResultPromise | undefined;
 let agentLog = "";
 let countFile = "";
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; agent log:\n${agentLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const agentTail = () => `agent log:\n${agentLog.slice(-3000)}`;
+const gql = <T>(url: string, query: string, variables: Record<string, unknown> = {}) =>
+  gqlData<T>(url, query, variables, token);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -120,6 +104,7 @@ beforeAll(async () => {
       return r.distributors.edges[0]?.node.online === true;
     },
     60_000,
+    agentTail,
   );
 }, 180_000);
 
@@ -213,6 +198,7 @@ describe("chaos: replicas and workers killed under load", () => {
           return row?.open === 0;
         },
         120_000,
+        agentTail,
       );
       await until(
         "every script run to finish",
@@ -222,6 +208,7 @@ describe("chaos: replicas and workers killed under load", () => {
           return row?.open === 0;
         },
         120_000,
+        agentTail,
       );
       const failedBuilds =
         await sql`select id from builds where status = 'FAILED' and error is null`;

@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "./helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
-import { until } from "./lab/until.ts";
+import { until } from "./helpers/until.ts";
 
 // `provisioner serve` as a person starts it: JSON logs when stdout is a pipe, readable
 // lines on a terminal (a real pseudo-terminal from util-linux `script`), and the first
@@ -75,13 +75,14 @@ describe("provisioner serve output", () => {
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     const tokenFile = path.join(dataDir, "admin-token");
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out.stdout)?.[1];
-    expect(url).toBeDefined();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.stderr).toContain("Provisioner is running for the first time.");
     expect(out.stderr).toContain(`  Console (GraphiQL):  ${url}/graphql`);
     expect(out.stderr).toContain(`  Operator token:      ${tokenFile}  (written once`);
     expect(out.stderr).toContain("  Next command:        provisioner site upsert my-site.example");
     const token = (await readFile(tokenFile, "utf8")).trim();
-    expect(token).toMatch(/^prov_/);
+    // prov_ and 32 random bytes in base64url.
+    expect(token).toMatch(/^prov_[A-Za-z0-9_-]{43}$/);
     expect(out.stdout + out.stderr).not.toContain(token);
   }, 90_000);
 

@@ -10,7 +10,7 @@ import { createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { binPath, provisioner } from "./helpers/cli.ts";
 import { startSshServer, type TestSshServer } from "./helpers/ssh-server.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { until } from "./lab/until.ts";
+import { until } from "./helpers/until.ts";
 
 // The operator's distributor and node commands against a real server and a real agent
 // process (`provisioner distributor run`). The node is an SSH server on a loopback

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBrowser, type TestBrowser } from "./helpers/browser.ts";
 import { binPath } from "./helpers/cli.ts";
 import { ensureConsoleBuilt } from "./helpers/console-build.ts";
+import { gqlData } from "./helpers/gql.ts";
 import { freePort, type ProcessHandle, serveReplica } from "./helpers/serve-process.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
@@ -32,16 +33,7 @@ let distributorId = "";
 /** Every time the console read the distributors list (it should, once). */
 const listReads: string[] = [];
 
-async function gql<T>(url: string, query: string, bearer = token): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = <T>(url: string, query: string, bearer = token) => gqlData<T>(url, query, {}, bearer);
 
 /** Waits for the text on the distributor's card and says how long it took from `since`. */
 async function seenWithin(text: string | RegExp, since: number): Promise<number> {

@@ -27,8 +27,8 @@ describe("the web console's files at /", () => {
     const html = await (await fetch(`${server.url}/`)).text();
     const js = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     const css = /href="(\/assets\/[^"]+\.css)"/.exec(html)?.[1];
-    expect(js).toBeDefined();
-    expect(css).toBeDefined();
+    expect(js).toMatch(/^\/assets\/[\w-]+\.js$/);
+    expect(css).toMatch(/^\/assets\/[\w-]+\.css$/);
     const script = await fetch(`${server.url}${js}`);
     expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(script.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");

@@ -8,7 +8,9 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.ts";
+import { gql, gqlData } from "./helpers/gql.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { until } from "./helpers/until.ts";
 import { wsClient } from "./helpers/ws-client.ts";
 
 // The real server against the machine's PostgreSQL through a TCP proxy that
@@ -58,45 +60,32 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: performance.now() - started };
 }
 
-function graphql(query: string, variables: Record<string, unknown> = {}) {
-  return fetch(`${server.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe.each([
   { name: "frozen", cut: () => proxy.freeze() },
   { name: "gone", cut: () => proxy.drop() },
 ])("while the database is $name", ({ name, cut }) => {
   it("answers 503/UNAVAILABLE within 5 s, keeps serving cached boot scripts, and recovers without a restart", async () => {
     const site = `outage-${name}.example`;
-    const created = (await (
-      await graphql(`mutation($t: String!) { createMainscript(input: { text: $t }) { id } }`, {
-        t: `#!ipxe\necho cached-${name}\n`,
-      })
-    ).json()) as { data: { createMainscript: { id: string } } };
-    const scriptUrl = `${server.url}/api/mainscripts/${created.data.createMainscript.id}`;
+    const created = await gqlData<{ createMainscript: { id: string } }>(
+      server.url,
+      `mutation($t: String!) { createMainscript(input: { text: $t }) { id } }`,
+      { t: `#!ipxe\necho cached-${name}\n` },
+      token,
+    );
+    const scriptUrl = `${server.url}/api/mainscripts/${created.createMainscript.id}`;
     expect(await (await fetch(scriptUrl)).text()).toBe(`#!ipxe\necho cached-${name}\n`);
-    await graphql(
+    await gqlData(
+      server.url,
       `mutation($a: String!) { upsertSite(input: { artifactId: $a, openEnrollment: true }) { artifactId } }`,
       { a: site },
+      token,
     );
     const errorsBefore = logs.filter((l) => l.includes('"level":50')).length;
 
     cut();
     // The first requests meet the outage before any probe has noticed it.
     const [query, health, register] = await Promise.all([
-      timed(() => graphql(`{ mainscripts { totalCount } }`)),
+      timed(() => gql(server.url, `{ mainscripts { totalCount } }`, {}, token)),
       timed(() => fetch(`${server.url}/healthz`)),
       timed(() =>
         fetch(`${server.url}/api/localnodes?ip=10.55.0.1&artifactId=${site}`, { method: "POST" }),
@@ -104,10 +93,7 @@ describe.each([
     ]);
     expect(query.ms).toBeLessThan(5000);
     expect(query.value.status).toBe(503);
-    const body = (await query.value.json()) as {
-      errors: Array<{ message: string; extensions: Record<string, unknown> }>;
-    };
-    expect(body.errors.map((e) => [e.message, e.extensions])).toEqual([
+    expect(query.value.errors?.map((e) => [e.message, e.extensions])).toEqual([
       ["the database is unreachable right now; retry in a few seconds", { code: "UNAVAILABLE" }],
     ]);
     expect(health.ms).toBeLessThan(5000);
@@ -116,7 +102,7 @@ describe.each([
     expect(register.ms).toBeLessThan(5000);
     expect(register.value.status).toBe(503);
     // Later requests are refused at once; the cached boot script is still served.
-    const again = await timed(() => graphql(`{ sites { totalCount } }`));
+    const again = await timed(() => gql(server.url, `{ sites { totalCount } }`, {}, token));
     expect(again.value.status).toBe(503);
     expect(again.ms).toBeLessThan(1000);
     const cached = await fetch(scriptUrl);
@@ -124,7 +110,11 @@ describe.each([
     expect(await cached.text()).toBe(`#!ipxe\necho cached-${name}\n`);
 
     proxy.restore();
-    await until("healthz 200", async () => (await fetch(`${server.url}/healthz`)).status === 200);
+    await until(
+      "healthz 200",
+      async () => (await fetch(`${server.url}/healthz`)).status === 200,
+      20_000,
+    );
     const listening = wsClient(server.url, token);
     try {
       const seen: string[] = [];
@@ -147,30 +137,40 @@ describe.each([
         );
       });
       // Registrations, events through LISTEN/NOTIFY and the job queue all work again.
-      await until("a registration to be accepted and announced", async () => {
-        const r = await fetch(`${server.url}/api/localnodes?ip=10.55.0.2&artifactId=${site}`, {
-          method: "POST",
-        });
-        return r.status === 200 && seen.includes("10.55.0.2");
-      });
+      await until(
+        "a registration to be accepted and announced",
+        async () => {
+          const r = await fetch(`${server.url}/api/localnodes?ip=10.55.0.2&artifactId=${site}`, {
+            method: "POST",
+          });
+          return r.status === 200 && seen.includes("10.55.0.2");
+        },
+        20_000,
+      );
       await announced;
       expect(seen).toContain("10.55.0.2");
     } finally {
       await listening.dispose();
     }
-    const build = (await (
-      await graphql(
-        `mutation { createIpxe(input: { script: "#!ipxe\\nshell", platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi" }) { id } }`,
-      )
-    ).json()) as { data: { createIpxe: { id: string } } };
-    await until("the build to finish", async () => {
-      const r = (await (
-        await graphql(`query($id: ID!) { build(id: $id) { status } }`, {
-          id: build.data.createIpxe.id,
-        })
-      ).json()) as { data?: { build: { status: string } } };
-      return r.data?.build.status === "DONE";
-    });
+    const build = await gqlData<{ createIpxe: { id: string } }>(
+      server.url,
+      `mutation { createIpxe(input: { script: "#!ipxe\\nshell", platform: "bin-x86_64-efi", driver: "ipxe", extension: "efi" }) { id } }`,
+      {},
+      token,
+    );
+    await until(
+      "the build to finish",
+      async () => {
+        const r = await gql<{ build: { status: string } }>(
+          server.url,
+          `query($id: ID!) { build(id: $id) { status } }`,
+          { id: build.createIpxe.id },
+          token,
+        );
+        return r.data?.build.status === "DONE";
+      },
+      20_000,
+    );
     // An outage is expected weather, not a fault: nothing at error level.
     expect(logs.filter((l) => l.includes('"level":50')).slice(errorsBefore)).toEqual([]);
     expect(logs.join("")).toContain("database unreachable");

@@ -2,6 +2,7 @@ import type { Client } from "graphql-ws";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { until } from "./helpers/until.ts";
 import { wsClient } from "./helpers/ws-client.ts";
 
 // distributorChanged on one server (tests/console-live-distributors.test.ts covers two
@@ -30,14 +31,9 @@ async function gql<T>(query: string, token = server.token): Promise<T> {
   return r.data;
 }
 
-async function until(what: string, check: () => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`not within ${ms} ms: ${what}; got ${JSON.stringify(changes)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// Changes arrive within milliseconds; five seconds leaves room for a busy machine.
+const seen = (what: string, check: () => boolean, ms = 5000) =>
+  until(what, check, ms, () => `got ${JSON.stringify(changes)}`, 10);
 
 const create = (site: string, name: string) =>
   gql<{ createDistributorToken: { token: string; distributor: { id: string } } }>(
@@ -65,7 +61,7 @@ beforeAll(async () => {
   await subscribed;
   // Subscribed for real once a change of this site arrives; that first one is set aside.
   const warmup = await create(SITE, "warm-up");
-  await until("the warm-up distributor", () => changes.some((c) => c.id === warmup.distributor.id));
+  await seen("the warm-up distributor", () => changes.some((c) => c.id === warmup.distributor.id));
   changes.length = 0;
 });
 afterAll(async () => {
@@ -79,7 +75,7 @@ describe("distributorChanged", () => {
     const step = async (act: () => Promise<unknown>) => {
       const before = changes.length;
       await act();
-      await until("the change", () => changes.length > before);
+      await seen("the change", () => changes.length > before);
       return changes.at(-1);
     };
     await create("other.example", "elsewhere");
@@ -120,7 +116,7 @@ describe("distributorChanged", () => {
       ),
     ).toEqual({ id, distributor: online });
     const spare = await create(SITE, "spare");
-    await until("the spare", () => changes.some((c) => c.id === spare.distributor.id));
+    await seen("the spare", () => changes.some((c) => c.id === spare.distributor.id));
     expect(
       await step(() =>
         gql(`mutation { deleteDistributor(input: { id: "${spare.distributor.id}" }) { id } }`),
@@ -140,9 +136,9 @@ describe("distributorChanged", () => {
 
   it("announces an agent that went silent without disconnecting, once it reads as offline", async () => {
     const { token, distributor } = await create(SITE, "vanishing");
-    await until("its creation", () => changes.some((c) => c.id === distributor.id));
+    await seen("its creation", () => changes.some((c) => c.id === distributor.id));
     await gql(`mutation { registerDistributor { id } }`, token);
-    await until("it online", () =>
+    await seen("it online", () =>
       changes.some((c) => c.id === distributor.id && c.distributor?.online === true),
     );
     // Its last heartbeat a minute ago, as if the cable had been pulled then.
@@ -154,7 +150,7 @@ describe("distributorChanged", () => {
     }
     const before = changes.length;
     // The sweep runs every 5 s.
-    await until(
+    await seen(
       "it offline",
       () =>
         changes.some(

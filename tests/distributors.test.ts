@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDnsmasqConfig } from "../src/distributor/dnsmasq/render.ts";
+import { BOOT_EVENT } from "../src/resolvers/boot-events.ts";
 import { createIpxe, waitForBuild } from "./helpers/builds.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { collect, wsClient } from "./helpers/ws-client.ts";
+import { until } from "./helpers/until.ts";
+import { collect, subscribed, wsClient } from "./helpers/ws-client.ts";
 
 let server: TestServer;
 let tokenA: string;
@@ -31,6 +33,7 @@ const WORK = `subscription { distributorWork { id kind config { on device range 
 
 describe("distributor tokens and isolation", () => {
   it("registers idempotently and reports online with lastSeenAt", async () => {
+    const before = Date.now();
     const first = await server.gql<{ registerDistributor: { id: string } }>(
       `mutation { registerDistributor { id } }`,
       {},
@@ -53,7 +56,11 @@ describe("distributor tokens and isolation", () => {
     );
     expect(list.data?.distributors.totalCount).toBe(1);
     expect(list.data?.distributors.edges[0]?.node.online).toBe(true);
-    expect(list.data?.distributors.edges[0]?.node.lastSeenAt).toBeTruthy();
+    // The second registration's time, in the ISO form of every DateTime.
+    const lastSeenAt = list.data?.distributors.edges[0]?.node.lastSeenAt ?? "";
+    expect(lastSeenAt).toBe(new Date(Date.parse(lastSeenAt)).toISOString());
+    expect(Date.parse(lastSeenAt)).toBeGreaterThanOrEqual(before - 5);
+    expect(Date.parse(lastSeenAt)).toBeLessThanOrEqual(Date.now());
   });
 
   it("a distributor token cannot call operator fields, and an operator cannot pose as a distributor", async () => {
@@ -197,7 +204,8 @@ describe("distributor tokens and isolation", () => {
       };
       const streamA = collect<W>(clientA, WORK, {}, 3);
       const streamB = collect<W>(clientB, WORK, {}, 1);
-      await new Promise((r) => setTimeout(r, 300));
+      // Each stream opens with the current configuration, sent once it listens for changes.
+      await until("A's first configuration", () => streamA.items.length > 0, 10_000);
       const uefi = await waitForBuild(
         server,
         (
@@ -244,13 +252,14 @@ describe("distributor tokens and isolation", () => {
   it("boot events reported by a distributor are stored and streamed per site", async () => {
     const client = wsClient(server.url, server.token);
     try {
+      const listening = server.deps.bus.listenerCount(BOOT_EVENT);
       const events = collect<{ bootEvents: { mac: string; kind: string; detail: string } }>(
         client,
         `subscription { bootEvents(artifactId: "site-a.example") { mac kind detail } }`,
         {},
         2,
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed(server.deps.bus, BOOT_EVENT, listening);
       const r = await server.gql(
         `mutation($e: [BootEventInput!]!) { reportBootEvents(input: { events: $e }) }`,
         {

@@ -7,9 +7,11 @@ import postgres from "postgres";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binPath } from "./helpers/cli.ts";
+import { gql as gqlAt } from "./helpers/gql.ts";
 import { freePort, type ProcessHandle, serveReplica } from "./helpers/serve-process.ts";
 import { startSshServer, type TestSshServer } from "./helpers/ssh-server.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { until } from "./helpers/until.ts";
 
 // Separate `serve` processes on one database and a real agent process. The
 // "node" is an SSH server on a loopback address that runs scripts with
@@ -27,6 +29,9 @@ let c: ProcessHandle & { url: string };
 let sshd: TestSshServer | undefined;
 let agent: ResultPromise | undefined;
 let agentLog = "";
+const agentTail = () => `agent log:\n${agentLog.slice(-3000)}`;
+const gql = <T>(url: string, query: string, variables: Record<string, unknown> = {}) =>
+  gqlAt<T>(url, query, variables, token);
 let distributorToken = "";
 let nodeId = "";
 let countFile = "";
@@ -38,26 +43,6 @@ type Run = {
   output: string;
   error: string | null;
 };
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; agent log:\n${agentLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startAgent(): void {
   const child = execa(
@@ -107,10 +92,15 @@ async function run(url: string, id: string): Promise<Run> {
 }
 
 const finished = (url: string, id: string) =>
-  until(`run ${id} to finish`, async () => {
-    const r = await run(url, id);
-    return r.status === "DONE" || r.status === "FAILED" ? r : undefined;
-  });
+  until(
+    `run ${id} to finish`,
+    async () => {
+      const r = await run(url, id);
+      return r.status === "DONE" || r.status === "FAILED" ? r : undefined;
+    },
+    90_000,
+    agentTail,
+  );
 
 /** How many times the marker's script body has started on the node. */
 async function starts(marker: string): Promise<number> {
@@ -119,13 +109,18 @@ async function starts(marker: string): Promise<number> {
 }
 
 const online = () =>
-  until("the distributor online", async () => {
-    const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
-      a.url,
-      `{ distributors { edges { node { online } } } }`,
-    );
-    return r.data?.distributors.edges[0]?.node.online ? true : undefined;
-  });
+  until(
+    "the distributor online",
+    async () => {
+      const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
+        a.url,
+        `{ distributors { edges { node { online } } } }`,
+      );
+      return r.data?.distributors.edges[0]?.node.online ? true : undefined;
+    },
+    90_000,
+    agentTail,
+  );
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -191,11 +186,16 @@ describe("durable distributor work across replicas", () => {
         returning id`;
       id = work?.id;
       // The node is a loopback address: it answers pings.
-      const reply = await until("the agent's answer to the ping", async () => {
-        const [row] = await sql`select reply from distributor_work where id = ${id as string}`;
-        return row?.reply === null ? undefined : row?.reply;
-      });
-      expect(reply).toBe(true);
+      const answered = await until(
+        "the agent's answer to the ping",
+        async () => {
+          const [row] = await sql`select reply from distributor_work where id = ${id as string}`;
+          return row?.reply === null ? undefined : { reply: row?.reply };
+        },
+        30_000,
+        agentTail,
+      );
+      expect(answered).toEqual({ reply: true });
     } finally {
       if (id) await sql`delete from distributor_work where id = ${id}`;
       await sql.end();
@@ -230,8 +230,11 @@ describe("durable distributor work across replicas", () => {
       a.url,
       `echo interrupted >> ${countFile}\nsleep 5\necho never-reported\n`,
     );
-    await until("the script to start", async () =>
-      (await starts("interrupted")) === 1 ? true : undefined,
+    await until(
+      "the script to start",
+      async () => ((await starts("interrupted")) === 1 ? true : undefined),
+      90_000,
+      agentTail,
     );
     expect((await run(a.url, id)).status).toBe("RUNNING");
     await killAgent();
@@ -247,15 +250,21 @@ describe("durable distributor work across replicas", () => {
       a.url,
       `echo redelivered >> ${countFile}\nsleep 1\necho after-sleep\necho ended >> ${countFile}\n`,
     );
-    await until("the script to start", async () =>
-      (await starts("redelivered")) === 1 ? true : undefined,
+    await until(
+      "the script to start",
+      async () => ((await starts("redelivered")) === 1 ? true : undefined),
+      90_000,
+      agentTail,
     );
     await b.kill();
     // The script ends while the agent's replica is away: on reconnect, its last
     // output and the redelivered run arrive together, and the run must not be
     // reported finished ahead of that output.
-    await until("the script to end", async () =>
-      (await starts("ended")) === 1 ? true : undefined,
+    await until(
+      "the script to end",
+      async () => ((await starts("ended")) === 1 ? true : undefined),
+      90_000,
+      agentTail,
     );
     await b.start();
     const done = await finished(a.url, id);
@@ -269,7 +278,19 @@ describe("durable distributor work across replicas", () => {
 
   it("work not taken before its deadline fails, naming the distributor and how long it was offline", async () => {
     await killAgent();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The server has seen the agent go: work queued now cannot be delivered in time.
+    await until(
+      "the distributor offline",
+      async () => {
+        const r = await gql<{ distributors: { edges: Array<{ node: { online: boolean } }> } }>(
+          a.url,
+          `{ distributors { edges { node { online } } } }`,
+        );
+        return r.data?.distributors.edges[0]?.node.online === false;
+      },
+      20_000,
+      agentTail,
+    );
     const id = await queue(c.url, `echo expired >> ${countFile}\n`);
     const done = await finished(a.url, id);
     expect(done.status).toBe("FAILED");
@@ -293,8 +314,11 @@ describe("durable distributor work across replicas", () => {
     await d.start();
     try {
       const id = await queue(a.url, `echo abandoned >> ${countFile}\nsleep 60\n`);
-      await until("the script to start", async () =>
-        (await starts("abandoned")) === 1 ? true : undefined,
+      await until(
+        "the script to start",
+        async () => ((await starts("abandoned")) === 1 ? true : undefined),
+        90_000,
+        agentTail,
       );
       await killAgent();
       const done = await finished(a.url, id);

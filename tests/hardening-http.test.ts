@@ -1,6 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { until } from "./helpers/until.ts";
 
 let server: TestServer;
 let port: number;
@@ -138,6 +139,40 @@ describe("connections (points 3 and 4)", () => {
     expect(received()).toContain("request body is larger than 1024 bytes\n");
     // Closed at once, not after the 65 s keep-alive.
     expect(ms).toBeLessThan(5000);
+  });
+
+  it("answers GraphQL through Yoga's node handler: a chunked POST, then a GET, on one socket", async () => {
+    const { socket, received } = await rawSocket();
+    const body = JSON.stringify({ query: "{ sites { edges { node { artifactId } } } }" });
+    const half = Math.floor(body.length / 2);
+    const auth = `Authorization: Bearer ${server.token}\r\n`;
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    for (const part of [body.slice(0, half), body.slice(half)])
+      socket.write(`${part.length.toString(16)}\r\n${part}\r\n`);
+    socket.write("0\r\n\r\n");
+    socket.write(
+      `GET /graphql?query=${encodeURIComponent('{ site(artifactId: "same.example") { artifactId } }')} HTTP/1.1\r\nHost: x\r\n${auth}Accept: application/json\r\n\r\n`,
+    );
+    try {
+      await until(
+        "both answers",
+        () =>
+          (received().match(/\r\nx-request-id: /gi) ?? []).length === 2 &&
+          received().includes('{"data":{"site":{"artifactId":"same.example"}}}'),
+        5000,
+        received,
+      );
+      const answers = received().split(/(?=HTTP\/1\.1 )/);
+      expect(answers.map((a) => a.split("\r\n")[0])).toEqual([
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 200 OK",
+      ]);
+      expect(answers[0]).toContain('"artifactId":"capped.example"');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it("cuts off a client that trickles its headers (HEADERS_TIMEOUT_SECONDS)", async () => {

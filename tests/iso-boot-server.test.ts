@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { espVolumeLabel } from "../src/builders/media.ts";
+import { freePort } from "./helpers/free-port.ts";
+import { gqlData } from "./helpers/gql.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { collect, wsClient } from "./helpers/ws-client.ts";
 import { ensureIpxeVendor } from "./lab/ipxe-vendor.ts";
@@ -47,23 +46,9 @@ let dir: string;
 let mainscriptId: string;
 let iso: string | undefined;
 
-/** A port nobody listens on right now; the server must know it before it starts (PUBLIC_URL). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port: free } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return free;
-}
-
-async function gqlData<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const result = await server.gql<T>(query, variables);
-  if (result.errors || !result.data) {
-    throw new Error(`GraphQL failed (${result.status}): ${JSON.stringify(result.errors)}`);
-  }
-  return result.data;
-}
+/** The server's own answer, or a thrown error naming its errors. */
+const serverData = <T>(query: string, variables: Record<string, unknown> = {}) =>
+  gqlData<T>(server.url, query, variables, server.token);
 
 /** Follows buildProgress until the build ends; returns every state seen. */
 async function waitForBuild(id: string): Promise<BuildView[]> {
@@ -132,11 +117,11 @@ async function bootThroughServer(firmware: Firmware, kind: BootMedium["kind"]) {
   if (!iso) throw new Error("the ISO was not built (see the build test's failure)");
   // A subscript for this boot only; the mainscript now chains to it.
   const bootId = randomUUID();
-  const { createSubscript } = await gqlData<{ createSubscript: { id: string } }>(
+  const { createSubscript } = await serverData<{ createSubscript: { id: string } }>(
     "mutation($t: String!) { createSubscript(input: { text: $t }) { id } }",
     { t: `#!ipxe\necho subscript ${bootId} reached\nsleep 300\n` },
   );
-  await gqlData(
+  await serverData(
     "mutation($id: ID!, $t: String!) { updateMainscript(input: { id: $id, text: $t }) { id } }",
     {
       id: mainscriptId,
@@ -198,7 +183,7 @@ describe("ISO built by the server boots in QEMU and reaches the server", () => {
       PORT: String(port),
       PUBLIC_URL: `http://${GUEST_HOST}:${port}`,
     });
-    const { createMainscript } = await gqlData<{ createMainscript: { id: string } }>(
+    const { createMainscript } = await serverData<{ createMainscript: { id: string } }>(
       'mutation { createMainscript(input: { text: "#!ipxe\\necho not yet armed\\n" }) { id } }',
     );
     mainscriptId = createMainscript.id;
@@ -214,7 +199,7 @@ describe("ISO built by the server boots in QEMU and reaches the server", () => {
   }, async () => {
     const script = `#!ipxe\necho embedded script running\ndhcp\nchain http://${GUEST_HOST}:${port}/api/mainscripts/${mainscriptId}\n`;
     const create = async (mutation: string, input: Record<string, unknown>) => {
-      const data = await gqlData<Record<string, { id: string; status: string }>>(
+      const data = await serverData<Record<string, { id: string; status: string }>>(
         `mutation($input: Create${mutation}Input!) { create${mutation}(input: $input) { id status } }`,
         { input },
       );

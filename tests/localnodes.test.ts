@@ -67,7 +67,7 @@ describe("POST /api/localnodes", () => {
   it("needs the enrollment token for a closed site and answers 401 without it", async () => {
     const none = await post("ip=10.99.0.30&artifactId=lab.example&pingable=true");
     expect(none.status).toBe(401);
-    expect(await none.text()).toMatch(/enrollment token/);
+    expect(await none.text()).toBe("site lab.example needs its enrollment token (token=…)\n");
     expect((await post(`ip=10.99.0.30&artifactId=lab.example&token=wrong`)).status).toBe(401);
     expect((await post("ip=10.99.0.30&artifactId=unknown.example")).status).toBe(401);
     const ok = await post(`ip=10.99.0.30&artifactId=lab.example&pingable=true&token=${labToken}`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builds } from "../src/db/schema.ts";
 import { provisioner } from "./helpers/cli.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { until } from "./lab/until.ts";
+import { until } from "./helpers/until.ts";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,4 +1,7 @@
+import type { GraphQLScalarType } from "graphql";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../src/schema/index.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const kinds = [
@@ -71,6 +74,42 @@ describe.each(kinds)("%s registry", (plural, type) => {
     expect((await fetch(`${server.url}/api/${plural}/424242`)).status).toBe(404);
     const gql = await server.gql(`{ ${one}(id: "abc") { id } }`);
     expect(gql.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("DateTime", () => {
+  it("serializes PostgreSQL's text form of an instant (rows from raw SQL and the bus) the same way", () => {
+    const scalar = schema.getType("DateTime") as GraphQLScalarType;
+    const wire = (value: unknown) => JSON.parse(JSON.stringify({ v: scalar.serialize(value) })).v;
+    expect(wire("2026-11-28 05:55:13.953601+00")).toBe("2026-11-28T05:55:13.953Z");
+    expect(wire("2026-11-28T05:55:13.953Z")).toBe("2026-11-28T05:55:13.953Z");
+    expect(wire(new Date(Date.UTC(2026, 10, 28, 5, 55, 13, 953)))).toBe("2026-11-28T05:55:13.953Z");
+    expect(() => scalar.serialize("not a time")).toThrow(
+      "DateTime cannot represent an invalid Date instance",
+    );
+  });
+
+  it("reaches clients as the stored instant in toISOString form (UTC, milliseconds, Z)", async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({
+        query: `mutation { createMainscript(input: { text: "#!ipxe" }) { id createdAt } }`,
+      }),
+    });
+    const body = (await res.json()) as {
+      data: { createMainscript: { id: string; createdAt: string } };
+    };
+    const { id, createdAt } = body.data.createMainscript;
+    const sql = postgres(server.database.url, { max: 1 });
+    try {
+      const [row] = await sql<{ created_at: Date }[]>`
+        select created_at from mainscripts where id = ${Number(id)}`;
+      expect(createdAt).toBe(row?.created_at.toISOString());
+    } finally {
+      await sql.end();
+    }
+    expect(createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
 

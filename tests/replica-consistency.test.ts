@@ -6,8 +6,10 @@ import type { Client } from "graphql-ws";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAgentKeyPair, open } from "../src/domain/sealed-box.ts";
+import { gqlData } from "./helpers/gql.ts";
 import { freePort, type ProcessHandle, serveReplica } from "./helpers/serve-process.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { until } from "./helpers/until.ts";
 import { wsClient } from "./helpers/ws-client.ts";
 
 // Two separate `serve` processes on one database. Every change made through
@@ -32,30 +34,12 @@ let nodeId = "";
 let ipxeId = "";
 let enrollmentToken = "";
 
-type Gql<T> = { data?: T; errors?: Array<{ message: string }> };
-async function gql<T>(
+const gql = <T>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   bearer = token,
-): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as Gql<T>;
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+) => gqlData<T>(url, query, variables, bearer);
 
 /** Subscribes on a client and keeps every result in an array the test reads. */
 function stream<T>(client: Client, query: string, variables: Record<string, unknown> = {}): T[] {
@@ -143,13 +127,21 @@ beforeAll(async () => {
   buildEvents = stream(operatorWs, `subscription { builds { id status } }`);
   bootEvents = stream(operatorWs, `subscription { bootEvents(artifactId: "${SITE}") { detail } }`);
   // Each stream is live once something made on B itself arrives on it.
-  await until("the distributor's first CONFIG", () => work.length > 0, 10_000);
+  await until(
+    "the distributor's first CONFIG",
+    () => work.length > 0,
+    10_000,
+    () => "",
+    10,
+  );
   await until(
     "B's own registration on its subscription",
     async () =>
       (await register(b.url, "10.66.0.1")) === 200 &&
       registrations.some((r) => r.localnodeRegistered.ip === "10.66.0.1"),
     10_000,
+    () => "",
+    10,
   );
   await until(
     "B's own boot event on its subscription",
@@ -163,6 +155,8 @@ beforeAll(async () => {
       return bootEvents.length > 0;
     },
     10_000,
+    () => "",
+    10,
   );
   const ipxe = await gql<{ createIpxe: { id: string } }>(
     a.url,
@@ -173,6 +167,8 @@ beforeAll(async () => {
     "the iPXE build on B's builds subscription",
     () => buildEvents.some((e) => e.builds.id === ipxeId && e.builds.status === "DONE"),
     30_000,
+    () => "",
+    10,
   );
 }, 120_000);
 
@@ -232,6 +228,8 @@ const cases: Case[] = [
         "B to see the closed site",
         async () => (await register(b.url, "10.66.1.5")) === 401,
         WITHIN_MS,
+        () => "",
+        10,
       );
       expect(await register(b.url, "10.66.1.6", `&token=${enrollmentToken}`)).toBe(200);
     },
@@ -284,6 +282,8 @@ const cases: Case[] = [
         "B to serve the key",
         async () => (await getText(`${b.url}/api/sshkeys/${scripts.sshkey}`)) === sshKeys.public,
         WITHIN_MS,
+        () => "",
+        10,
       );
       await gql(a.url, `mutation($id: ID!) { deleteSshKey(input: { id: $id }) { id } }`, {
         id: scripts.sshkey,
@@ -361,7 +361,13 @@ const cases: Case[] = [
         `subscription($id: ID!) { scriptRun(id: $id) { status } }`,
         { id: scripts.run },
       );
-      await until("the run's current state on B", () => events.length > 0, 5000);
+      await until(
+        "the run's current state on B",
+        () => events.length > 0,
+        5000,
+        () => "",
+        10,
+      );
       runEvents = events;
     },
     mutate: () =>
@@ -385,6 +391,8 @@ const cases: Case[] = [
         "the PING on B",
         () => work.some((w) => w.distributorWork.ping?.ip === "10.66.0.9"),
         5000,
+        () => "",
+        10,
       );
     },
     seen: () => work.some((w) => w.distributorWork.ping?.ip === "10.66.0.9"),
@@ -410,7 +418,7 @@ describe("a change through replica A is seen at replica B within one second", ()
     async ({ prepare, mutate, seen }) => {
       await prepare?.();
       await mutate();
-      await until("the effect at B", seen, WITHIN_MS);
+      await until("the effect at B", seen, WITHIN_MS, () => "", 10);
     },
     60_000,
   );

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
+import { LOCALNODE_REGISTERED } from "../src/resolvers/localnodes.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { collect, wsClient } from "./helpers/ws-client.ts";
+import { until } from "./helpers/until.ts";
+import { collect, subscribed, wsClient } from "./helpers/ws-client.ts";
 
 // Two `serve` replicas on one database: events travel through LISTEN/NOTIFY.
 let a: TestServer;
@@ -28,14 +30,6 @@ afterAll(async () => {
   await a?.stop();
 });
 
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe("several serve replicas", () => {
   it("closing and opening a site's enrollment holds on every replica at once", async () => {
     const register = (url: string, ip: string) =>
@@ -53,10 +47,18 @@ describe("several serve replicas", () => {
     expect(await register(b.url, "10.99.9.2")).toBe(200);
     await upsert(false);
     expect(await register(a.url, "10.99.9.3")).toBe(401);
-    await eventually(async () => (await register(b.url, "10.99.9.4")) === 401, 1000);
+    await until(
+      "the other replica to agree",
+      async () => (await register(b.url, "10.99.9.4")) === 401,
+      1000,
+    );
     await upsert(true);
     expect(await register(a.url, "10.99.9.5")).toBe(200);
-    await eventually(async () => (await register(b.url, "10.99.9.6")) === 200, 1000);
+    await until(
+      "the other replica to agree",
+      async () => (await register(b.url, "10.99.9.6")) === 200,
+      1000,
+    );
   });
 
   it("an edit through one replica is what the other serves to booting hosts", async () => {
@@ -68,21 +70,24 @@ describe("several serve replicas", () => {
     await a.gql(`mutation($id: ID!) { updateMainscript(input: { id: $id, text: "v2" }) { id } }`, {
       id,
     });
-    await eventually(
+    await until(
+      "the other replica to agree",
       async () => (await (await fetch(`${b.url}/api/mainscripts/${id}`)).text()) === "v2",
+      5000,
     );
   });
 
   it("registrations on one replica reach subscribers of the other, in order", async () => {
     const client = wsClient(b.url, a.token);
     try {
+      const listening = b.deps.bus.listenerCount(LOCALNODE_REGISTERED);
       const sub = collect<{ localnodeRegistered: { ip: string } }>(
         client,
         `subscription { localnodeRegistered(artifactId: "replica.example") { ip } }`,
         {},
         30,
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed(b.deps.bus, LOCALNODE_REGISTERED, listening);
       await a.gql(
         `mutation { upsertSite(input: { artifactId: "replica.example", openEnrollment: true }) { artifactId } }`,
       );

@@ -7,6 +7,7 @@ import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ArtifactStore } from "../src/storage/artifact-store.ts";
 import { createS3Store, type S3Settings } from "../src/storage/s3-store.ts";
+import { waitForBuild } from "./helpers/builds.ts";
 import { type S3Server, startS3Server } from "./helpers/s3-server.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { ensureIpxeVendor } from "./lab/ipxe-vendor.ts";
@@ -170,18 +171,7 @@ describe("server with S3_ENDPOINT", () => {
     const id = created.data?.createIpxe.id;
     expect(created.errors).toBeUndefined();
 
-    type Files = Array<{ name: string; url: string; size: number; sha256: string }>;
-    let build: { status: string; error: string | null; files: Files } | undefined;
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline) {
-      const res = await server.gql<{ build: NonNullable<typeof build> }>(
-        "query($id: ID!) { build(id: $id) { status error files { name url size sha256 } } }",
-        { id },
-      );
-      build = res.data?.build;
-      if (build?.status === "DONE" || build?.status === "FAILED") break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const build = await waitForBuild(server, id ?? "", 45_000);
     expect(build?.error ?? null).toBeNull();
     expect(build?.status).toBe("DONE");
     const files = build?.files ?? [];

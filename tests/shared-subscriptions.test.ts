@@ -1,6 +1,7 @@
 import type { Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { until } from "./helpers/until.ts";
 import { wsClient } from "./helpers/ws-client.ts";
 
 // Subscribers asking the same thing share one execution on the server
@@ -50,14 +51,6 @@ const register = async (site: string, ip: string) => {
   expect(res.status).toBe(200);
 };
 
-async function until(what: string, check: () => boolean) {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("identical subscriptions on several sockets", () => {
   it("each get every event of their own site, also after one of them leaves", async () => {
     const first = follow("a.shared.example");
@@ -74,11 +67,11 @@ describe("identical subscriptions on several sockets", () => {
 
     await register("a.shared.example", "10.77.1.1");
     await register("b.shared.example", "10.78.1.1");
-    await until("both events", () => second.ips.length === 1 && other.ips.length === 1);
-    await until("the first subscriber's event", () => first.ips.length === 1);
+    await until("both events", () => second.ips.length === 1 && other.ips.length === 1, 10_000);
+    await until("the first subscriber's event", () => first.ips.length === 1, 10_000);
     first.stop();
     await register("a.shared.example", "10.77.1.2");
-    await until("the second event", () => second.ips.length === 2);
+    await until("the second event", () => second.ips.length === 2, 10_000);
 
     expect(first.ips).toEqual(["a.shared.example/10.77.1.1"]);
     expect(second.ips).toEqual(["a.shared.example/10.77.1.1", "a.shared.example/10.77.1.2"]);

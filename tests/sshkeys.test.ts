@@ -70,7 +70,7 @@ describe("sshkeys registry", () => {
       "-f",
       path.join(dir, "k1"),
     ]);
-    expect(stdout).toBeTruthy();
+    expect(stdout).toContain(`Your public key has been saved in ${path.join(dir, "k1")}.pub`);
     const pub = readFile(path.join(dir, "k1.pub"), "utf8");
     const text = (await pub).trim();
     const added = await server.gql<{
@@ -117,7 +117,9 @@ describe("sshkeys registry", () => {
       { t: secret },
     );
     expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect(r.errors?.[0]?.message).toMatch(/private key/);
+    expect(r.errors?.[0]?.message).toBe(
+      "this is a private key; it was not stored. Paste the public key (the .pub file) instead",
+    );
     expect(JSON.stringify(r)).not.toContain(body);
     expect(server.logs.join("")).not.toContain(body);
     const rows = await server.gql<{ sshkeys: { totalCount: number } }>(

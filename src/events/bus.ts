@@ -24,6 +24,8 @@ export type EventBus = {
   subscribe<T>(topic: string, signal?: AbortSignal): AsyncIterableIterator<T>;
   /** Listens on the local process only; returns the unsubscribe function. */
   onLocal(topic: string, listener: (data: unknown) => void): () => void;
+  /** How many subscribers this process has on a topic: a subscription is live once counted. */
+  listenerCount(topic: string): number;
   close(): Promise<void>;
 };
 
@@ -125,6 +127,7 @@ export async function startEventBus(sql: Sql, log: Logger): Promise<EventBus> {
       emitter.on(topic, fn);
       return () => emitter.off(topic, fn);
     },
+    listenerCount: (topic) => emitter.listenerCount(topic),
     async close() {
       closed = true;
       flush();

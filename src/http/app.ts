@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { CallerAuth } from "../auth/caller-auth.ts";
 import { unlessDatabaseDown } from "../db/health.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { createBootLookups } from "../resolvers/boot-lookups.ts";
 import type { Deps } from "../resolvers/deps.ts";
+import { createHttpBootEvents } from "../resolvers/http-boot-events.ts";
+import { scriptKinds } from "../resolvers/scripts.ts";
 import { serveArtifact } from "./artifact-routes.ts";
 import { PayloadTooLargeError, readBody } from "./body.ts";
 import { createBootRoutes } from "./boot-routes.ts";
@@ -18,6 +18,12 @@ import { replyUnavailable } from "./outage.ts";
 import { replyText } from "./reply.ts";
 import { requestScope } from "./request-scope.ts";
 import { attachWebSocket } from "./websocket.ts";
+
+/** What a booting host fetches from serve (route templates): each fetch is a boot event of kind HTTP. */
+const BOOT_RESOURCES = new Set([
+  ...scriptKinds.map((kind) => `/api/${kind}/:id`),
+  "/artifacts/:kind/:artifactId/:file",
+]);
 
 export type App = {
   server: Server;
@@ -32,31 +38,18 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
   const boot = createBootRoutes(deps, lookups, metrics);
   const yoga = createGraphql(deps, auth);
   const webConsole = createConsoleRoutes();
+  const httpBootEvents = createHttpBootEvents(deps, deps.log);
 
-  async function graphql(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    requestId: string,
-  ): Promise<void> {
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const body = hasBody ? await readBody(req, deps.config.bodyLimitBytes) : undefined;
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const headers = new Headers();
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-    }
-    const request = new Request(url, {
-      method: req.method,
-      headers,
-      body: body ? new Uint8Array(body) : undefined,
-      signal: abort.signal,
-    });
-    const response = await yoga.handleRequest(request, { requestId, signal: abort.signal });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) Readable.fromWeb(response.body as WebReadableStream<Uint8Array>).pipe(res);
-    else res.end();
+  async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    // Yoga's node handler turns the request into a Fetch Request and writes the answer. The
+    // body is read here first only to enforce the limit as it streams in (a chunked body has
+    // no Content-Length to check); the handler takes an already-read body from `req.body`.
+    if (req.method !== "GET" && req.method !== "HEAD")
+      (req as IncomingMessage & { body?: Uint8Array }).body = await readBody(
+        req,
+        deps.config.bodyLimitBytes,
+      );
+    await yoga.handle(req, res, { requestId });
   }
 
   // Labelled children are looked up once per label set, not hashed per request.
@@ -75,6 +68,16 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
       observers.set(key, child);
     }
     child.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (res.statusCode === 200 && BOOT_RESOURCES.has(route)) {
+      const url = req.url ?? "";
+      const query = url.indexOf("?");
+      httpBootEvents.fetched({
+        remoteAddress: req.socket.remoteAddress,
+        mac: query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get("mac"),
+        method,
+        path: query < 0 ? url : url.slice(0, query),
+      });
+    }
   }
 
   async function route(
@@ -86,7 +89,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
     const path = url.pathname;
     if (path.startsWith("/api/")) return boot.handle(req, res, url);
     if (path === "/graphql") {
-      await graphql(req, res, url, requestId);
+      await graphql(req, res, requestId);
       return "/graphql";
     }
     if (path.startsWith("/artifacts/")) {
@@ -190,6 +193,7 @@ export function buildApp(deps: Deps, auth: CallerAuth): App {
     },
     async stop() {
       lookups.close();
+      await httpBootEvents.close();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -33,7 +33,7 @@ const STATUS: Record<DomainError["code"], number> = {
 };
 
 const CACHED_SCRIPT_URL =
-  /^\/api\/(mainscripts|subscripts|kickstarts|prebootscripts|postbootscripts)\/([1-9][0-9]{0,8})$/;
+  /^\/api\/(mainscripts|subscripts|kickstarts|prebootscripts|postbootscripts)\/([1-9][0-9]{0,8})(?:\?|$)/;
 
 function writeScript(res: ServerResponse, body: Buffer): void {
   res.writeHead(200, {

@@ -84,22 +84,6 @@ export function createGraphql(
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    // Node's own fetch classes, so responses can be piped with Readable.fromWeb.
-    fetchAPI: {
-      Request,
-      Response,
-      Headers,
-      ReadableStream,
-      URL,
-      URLSearchParams,
-      TextEncoder,
-      TextDecoder,
-      FormData,
-      Blob,
-      File,
-      fetch,
-      crypto,
-    },
     landingPage: false,
     logging: false,
     // Bundled GraphiQL (no CDN): labs are often offline. The token is typed once into the

@@ -1,6 +1,7 @@
 import SchemaBuilder from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import { GraphQLError } from "graphql";
+import { DateTimeResolver } from "graphql-scalars";
 import type { Context } from "./context.ts";
 
 export type Limits = { depth: number; complexity: number; breadth: number };
@@ -39,13 +40,12 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-builder.scalarType("DateTime", {
+// graphql-scalars' RFC 3339 scalar: Dates leave as Dates and JSON writes them as
+// toISOString() does, so clients see the same UTC string as before. Some rows reach it as
+// PostgreSQL's text ("2026-11-28 05:55:13.953601+00", from raw SQL and the event bus),
+// which is an instant but not RFC 3339: those are read as a Date first.
+builder.addScalarType("DateTime", DateTimeResolver, {
   description: "An ISO-8601 timestamp in UTC",
-  serialize: (value) => (value instanceof Date ? value : new Date(value)).toISOString(),
-  parseValue: (value) => {
-    const date = typeof value === "string" ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime()))
-      throw new GraphQLError("DateTime must be an ISO-8601 string");
-    return date;
-  },
+  serialize: (value) =>
+    DateTimeResolver.serialize(typeof value === "string" ? new Date(value) : value),
 });

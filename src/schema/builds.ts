@@ -15,7 +15,7 @@ import {
   listBuilds,
 } from "../resolvers/builds.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 
 const typeNames: Record<BuildKind, string> = {
   ipxes: "Ipxe",
@@ -170,12 +170,7 @@ for (const [kind, one] of kinds) {
   const ref = refs[kind];
   const Connection = connectionOf(typeNames[kind], ref);
   builder.queryFields((t) => ({
-    [kind]: t.field({
-      type: Connection,
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-      complexity: listComplexity,
-      resolve: (_root, args, ctx) => listBuilds(ctx.deps, kind, args),
-    }),
+    [kind]: listField(t, Connection, (ctx, args) => listBuilds(ctx.deps, kind, args)),
     [one]: t.field({
       type: ref,
       nullable: true,

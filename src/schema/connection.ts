@@ -1,5 +1,5 @@
 import type { ObjectRef } from "@pothos/core";
-import type { Page } from "../resolvers/pagination.ts";
+import type { Page, PageArgs } from "../resolvers/pagination.ts";
 import { builder } from "./builder.ts";
 
 type Types = typeof builder.$inferSchemaTypes;
@@ -39,7 +39,32 @@ export function connectionOf<T>(name: string, node: ObjectRef<Types, T>) {
 }
 
 /** List fields cost their page size, so `first: 500` with deep selections hits the limit. */
-export const listComplexity = (args: { first?: number | null }) => ({
+const listComplexity = (args: { first?: number | null }) => ({
   field: 1,
   multiplier: Math.max(1, Math.min(args.first ?? 50, 500)),
 });
+
+type ListArgs = PageArgs & { artifactId?: string | null };
+
+/**
+ * A plural query field as API.md's "Lists" has it: optional `first` and `after` (and, for
+ * records of a site, an optional `artifactId` filter) returning a connection, costed by its
+ * page size. The one place those arguments are declared.
+ */
+export function listField<T>(
+  t: PothosSchemaTypes.QueryFieldBuilder<Types, Types["Root"]>,
+  connection: ObjectRef<Types, Page<T>>,
+  list: (ctx: Types["Context"], args: ListArgs) => Promise<Page<T>>,
+  { byArtifactId = false } = {},
+) {
+  return t.field({
+    type: connection,
+    args: {
+      ...(byArtifactId ? { artifactId: t.arg.string({ required: false }) } : {}),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    complexity: listComplexity,
+    resolve: (_root, args, ctx) => list(ctx, args as ListArgs),
+  });
+}

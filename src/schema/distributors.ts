@@ -23,7 +23,7 @@ import {
 import { takeWork } from "../resolvers/node-operations.ts";
 import type { RunPayload, Work } from "../work/distributor-work.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 import { callingDistributor } from "./principal.ts";
 
 const BootEventKind = builder.enumType("BootEventKind", { values: BOOT_EVENT_KINDS });
@@ -223,16 +223,12 @@ const ReportPingInput = builder.inputType("ReportPingInput", {
 });
 
 builder.queryFields((t) => ({
-  distributors: t.field({
-    type: DistributorConnection,
-    args: {
-      artifactId: t.arg.string({ required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-    },
-    complexity: listComplexity,
-    resolve: (_root, args, ctx) => listDistributors(ctx.deps, args),
-  }),
+  distributors: listField(
+    t,
+    DistributorConnection,
+    (ctx, args) => listDistributors(ctx.deps, args),
+    { byArtifactId: true },
+  ),
   distributor: t.field({
     type: Distributor,
     nullable: true,

@@ -9,7 +9,7 @@ import {
   registerLocalnode,
 } from "../resolvers/localnodes.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 
 export const Localnode = builder.objectRef<LocalnodeRow>("Localnode").implement({
   description: "A host that booted and called home with POST /api/localnodes.",
@@ -40,15 +40,8 @@ const DeleteLocalnodeInput = builder.inputType("DeleteLocalnodeInput", {
 });
 
 builder.queryFields((t) => ({
-  localnodes: t.field({
-    type: LocalnodeConnection,
-    args: {
-      artifactId: t.arg.string({ required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-    },
-    complexity: listComplexity,
-    resolve: (_root, args, ctx) => listLocalnodes(ctx.deps, args),
+  localnodes: listField(t, LocalnodeConnection, (ctx, args) => listLocalnodes(ctx.deps, args), {
+    byArtifactId: true,
   }),
   localnode: t.field({
     nullable: true,

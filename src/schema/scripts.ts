@@ -8,7 +8,7 @@ import {
   updateScript,
 } from "../resolvers/scripts.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 
 const typeNames: Record<ScriptKind, string> = {
   mainscripts: "Mainscript",
@@ -52,12 +52,7 @@ for (const kind of scriptKinds) {
 
   const lower = name.toLowerCase();
   builder.queryFields((t) => ({
-    [kind]: t.field({
-      type: Connection,
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-      complexity: listComplexity,
-      resolve: (_root, args, ctx) => listScripts(ctx.deps, kind, args),
-    }),
+    [kind]: listField(t, Connection, (ctx, args) => listScripts(ctx.deps, kind, args)),
     [lower]: t.field({
       nullable: true,
       type: Script,

@@ -7,7 +7,7 @@ import {
   upsertSite,
 } from "../resolvers/sites.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 
 const Site = builder.objectRef<SiteRow>("Site").implement({
   description:
@@ -45,12 +45,7 @@ const DeleteSiteInput = builder.inputType("DeleteSiteInput", {
 });
 
 builder.queryFields((t) => ({
-  sites: t.field({
-    type: SiteConnection,
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
-    complexity: listComplexity,
-    resolve: (_root, args, ctx) => listSites(ctx.deps, args),
-  }),
+  sites: listField(t, SiteConnection, (ctx, args) => listSites(ctx.deps, args)),
   site: t.field({
     nullable: true,
     type: Site,

@@ -8,7 +8,7 @@ import {
   listSshKeys,
 } from "../resolvers/sshkeys.ts";
 import { builder } from "./builder.ts";
-import { connectionOf, listComplexity } from "./connection.ts";
+import { connectionOf, listField } from "./connection.ts";
 
 const SshKey = builder.objectRef<SshKeyRow>("SshKey").implement({
   description: "A public key that nodes of a site trust. Raw text at GET /api/sshkeys/<id>.",
@@ -50,15 +50,8 @@ const GenerateSshKeyPairInput = builder.inputType("GenerateSshKeyPairInput", {
 });
 
 builder.queryFields((t) => ({
-  sshkeys: t.field({
-    type: SshKeyConnection,
-    args: {
-      artifactId: t.arg.string({ required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-    },
-    complexity: listComplexity,
-    resolve: (_root, args, ctx) => listSshKeys(ctx.deps, args),
+  sshkeys: listField(t, SshKeyConnection, (ctx, args) => listSshKeys(ctx.deps, args), {
+    byArtifactId: true,
   }),
   sshkey: t.field({
     nullable: true,

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureImage } from "../helpers/images.ts";
+import { until } from "../helpers/until.ts";
 import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
@@ -15,7 +16,6 @@ import type { Lab } from "../lab/netns.ts";
 import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.ts";
 import { MIRROR_PORT, startSiteLan } from "../lab/site-lan.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 import { podman } from "./podman.ts";
 
 /**

@@ -7,9 +7,10 @@ import { stringify } from "yaml";
 import { databaseUrl, withAdmin } from "../helpers/admin-database.ts";
 import { type BuildView, createIpxe, waitForBuild } from "../helpers/builds.ts";
 import { freePort } from "../helpers/free-port.ts";
+import { gql, gqlData } from "../helpers/gql.ts";
 import { ensureImage } from "../helpers/images.ts";
 import { type S3Server, startS3Server } from "../helpers/s3-server.ts";
-import { until } from "../lab/until.ts";
+import { until } from "../helpers/until.ts";
 import { podman, podmanLogs } from "./podman.ts";
 import { DEPLOY_DIR, find, type K8sObject, renderKustomization } from "./render.ts";
 
@@ -58,26 +59,12 @@ async function context(): Promise<string> {
 type Gql = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
 const gqlAt =
   (port: number): Gql =>
-  async <T>(query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: unknown[] };
-    if (!body.data || body.errors) throw new Error(`port ${port}: ${JSON.stringify(body.errors)}`);
-    return body.data;
-  };
+  <T>(query: string, variables?: Record<string, unknown>) =>
+    gqlData<T>(`http://127.0.0.1:${port}`, query, variables, token);
 /** The test helpers' shape: GraphQL result with status, data and errors. */
 const helperGql = (port: number) => ({
-  gql: async <T>(query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: res.status, ...((await res.json()) as { data?: T; errors?: [] }) };
-  },
+  gql: <T>(query: string, variables?: Record<string, unknown>) =>
+    gql<T>(`http://127.0.0.1:${port}`, query, variables, token),
 });
 
 type Container = { name: string; env?: Array<{ name: string; value?: string }> };

@@ -9,6 +9,7 @@ import {
   superviseDnsmasq,
 } from "../../src/distributor/dnsmasq/supervise.ts";
 import { createLogger } from "../../src/logger.ts";
+import { until } from "../helpers/until.ts";
 import { createLab, type Lab } from "../lab/netns.ts";
 
 /**
@@ -19,15 +20,6 @@ import { createLab, type Lab } from "../lab/netns.ts";
 const logger = createLogger("silent");
 let lab: Lab;
 let dir: string;
-
-/** Resolves when `check` holds, polling; fails with `what` after `ms`. */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function alive(pid: number): boolean {
   try {
@@ -86,21 +78,39 @@ describe("superviseDnsmasq", () => {
       backoff: { initialMs: 200 },
     });
     try {
-      await until("dnsmasq's start-up lines", () => lines.some((l) => /TFTP root is/.test(l)));
+      await until(
+        "dnsmasq's start-up lines",
+        () => lines.some((l) => /TFTP root is/.test(l)),
+        15_000,
+        () => "",
+        50,
+      );
       expect(lines.join("\n")).toMatch(/started, version [0-9.]+ DNS disabled/);
       expect(lines.join("\n")).toMatch(/DHCP, proxy on subnet 10\.99\.0\.0/);
       const first = supervisor.pid();
       expect(first).toBeTypeOf("number");
       expect(supervisor.state()).toBe("running");
       // Bound to the lab interface: proxy-DHCP (67), PXE boot server (4011), TFTP (69).
-      await until("the DHCP, PXE and TFTP sockets", async () => {
-        const ports = await udpPorts();
-        return [":67 ", ":69 ", ":4011 "].every((p) => ports.includes(p));
-      });
+      await until(
+        "the DHCP, PXE and TFTP sockets",
+        async () => {
+          const ports = await udpPorts();
+          return [":67 ", ":69 ", ":4011 "].every((p) => ports.includes(p));
+        },
+        15_000,
+        () => "",
+        50,
+      );
 
       const startedLines = () => lines.filter((l) => /started, version/.test(l)).length;
       process.kill(first as number, "SIGKILL");
-      await until("a restart", () => supervisor.starts() === 2 && startedLines() === 2);
+      await until(
+        "a restart",
+        () => supervisor.starts() === 2 && startedLines() === 2,
+        15_000,
+        () => "",
+        50,
+      );
       expect(exits[0]).toMatchObject({ signal: "SIGKILL", restartInMs: 200 });
       const second = supervisor.pid() as number;
       expect(second).not.toBe(first);
@@ -111,6 +121,8 @@ describe("superviseDnsmasq", () => {
       expect(supervisor.state()).toBe("stopped");
       expect(alive(second)).toBe(false);
       expect(exits.at(-1)?.restartInMs).toBeUndefined();
+      // Proving that nothing happens needs time to pass: longer than the test's restart
+      // backoff, in which a wrongly scheduled restart would have started a third dnsmasq.
       await new Promise((r) => setTimeout(r, 600));
       expect(supervisor.starts()).toBe(2);
       expect(await udpPorts()).not.toContain(":67 ");
@@ -132,8 +144,14 @@ describe("superviseDnsmasq", () => {
       onGiveUp: (reason) => reasons.push(reason),
       backoff: { initialMs: 50 },
     });
-    await until("giving up", () => reasons.length > 0);
-    expect(reasons[0]).toMatch(/refused its configuration/);
+    await until(
+      "giving up",
+      () => reasons.length > 0,
+      15_000,
+      () => "",
+      50,
+    );
+    expect(reasons).toEqual(["dnsmasq refused its configuration (exit code 1)"]);
     expect(lines.join("\n")).toMatch(/bad option|no-such-option/);
     expect(supervisor.state()).toBe("failed");
     expect(supervisor.starts()).toBe(1);
@@ -155,7 +173,13 @@ describe("superviseDnsmasq", () => {
         onGiveUp: (reason) => reasons.push(reason),
         backoff: { initialMs: 20, maxMs: 80, maxRestarts: 4 },
       });
-      await until("giving up", () => reasons.length > 0);
+      await until(
+        "giving up",
+        () => reasons.length > 0,
+        15_000,
+        () => "",
+        50,
+      );
       expect(reasons[0]).toMatch(/died 5 times in a row/);
       expect(supervisor.starts()).toBe(5);
       expect(exits.map((e) => e.restartInMs)).toEqual([20, 40, 80, 80, undefined]);
@@ -173,8 +197,17 @@ describe("superviseDnsmasq", () => {
       onLine: () => {},
       onGiveUp: (reason) => reasons.push(reason),
     });
-    await until("giving up", () => reasons.length > 0);
-    expect(reasons[0]).toMatch(/could not be started/);
+    await until(
+      "giving up",
+      () => reasons.length > 0,
+      15_000,
+      () => "",
+      50,
+    );
+    const missing = join(dir, "no-such-dnsmasq");
+    expect(reasons).toEqual([
+      `dnsmasq could not be started: Command failed with ENOENT: ${missing} --keep-in-foreground '--log-facility=-' '--conf-file=${join(dir, "unused.conf")}'\nspawn ${missing} ENOENT`,
+    ]);
     await supervisor.stop();
   });
 
@@ -190,10 +223,22 @@ describe("superviseDnsmasq", () => {
       onLine: (line) => lines.push(line),
       signal: controller.signal,
     });
-    await until("start-up", () => lines.some((l) => /TFTP root is/.test(l)));
+    await until(
+      "start-up",
+      () => lines.some((l) => /TFTP root is/.test(l)),
+      15_000,
+      () => "",
+      50,
+    );
     const pid = supervisor.pid() as number;
     controller.abort();
-    await until("the stop", () => supervisor.state() === "stopped" && !alive(pid));
+    await until(
+      "the stop",
+      () => supervisor.state() === "stopped" && !alive(pid),
+      15_000,
+      () => "",
+      50,
+    );
     await supervisor.stop();
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { until } from "../helpers/until.ts";
 import { must, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
@@ -12,7 +13,6 @@ import { CONSOLE_CALLED_HOME, ensureNodeOs, type NodeOs } from "../lab/node-os.t
 import type { Firmware } from "../lab/qemu.ts";
 import { MIRROR_PORT, startSiteLan } from "../lab/site-lan.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 
 /**
  * The whole boot chain with the real processes, on a private LAN made of network
@@ -65,6 +65,8 @@ let agent: LabAgent;
 let nodeOs: NodeOs;
 let distributorId: string;
 let privateKey: string;
+/** Path of the mainscript the embedded iPXE script chains (set when the chain is made). */
+let mainscriptPath = "";
 const cleanups: Array<() => Promise<unknown>> = [];
 let vm: TapVm | undefined;
 let vmName = "";
@@ -212,18 +214,21 @@ beforeAll(async () => {
     device: "lan0",
     range: `${SUBNET}.0/24`,
     label: "e2e",
-    embeddedScript: (mainscriptUrl) =>
-      [
+    embeddedScript: (mainscriptUrl) => {
+      mainscriptPath = new URL(mainscriptUrl).pathname;
+      return [
         "#!ipxe",
         "dhcp",
         ":chain",
-        `chain ${mainscriptUrl} || goto retry`,
+        // The MAC lets the server attribute the fetch (a boot event of kind HTTP).
+        `chain ${mainscriptUrl}?mac=\${net0/mac} || goto retry`,
         ":retry",
         `echo ${RETRY_LINE} in 3 s`,
         "sleep 3",
         "goto chain",
         "",
-      ].join("\n"),
+      ].join("\n");
+    },
   });
   privateKey = chain.privateKey;
   distributorId = chain.distributorId;
@@ -289,6 +294,12 @@ describe.skipIf(skipVm)("e2e: server + distributor + PXE-booting VMs on a privat
     expect(
       events.filter((e) => e.kind === "TFTP").every((e) => e.ip === router.leases.get(mac)),
     ).toBe(true);
+    // Its fetch of the mainscript from the server, attributed by the MAC iPXE passed.
+    expect(
+      events
+        .filter((e) => e.kind === "HTTP" && e.detail === `GET ${mainscriptPath}`)
+        .map((e) => e.mac),
+    ).toContain(mac);
   });
 
   test("BIOS VM (SeaBIOS, e1000 iPXE ROM): script URL from the proxy → node OS → runScript", {

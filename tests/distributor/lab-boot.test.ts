@@ -17,6 +17,7 @@ import {
   superviseDnsmasq,
 } from "../../src/distributor/dnsmasq/supervise.ts";
 import { createLogger } from "../../src/logger.ts";
+import { until } from "../helpers/until.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
 import { createLab, type Lab } from "../lab/netns.ts";
@@ -29,7 +30,6 @@ import {
 } from "../lab/node-os.ts";
 import type { Firmware } from "../lab/qemu.ts";
 import { randomMac, startTapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 
 /**
  * The distributor's own pieces, end to end, without the GraphQL server: a private LAN
@@ -281,7 +281,7 @@ async function bootOnce(firmware: Firmware) {
   const hostKey = new RegExp(`${CONSOLE_HOST_KEY}(ssh-ed25519 [A-Za-z0-9+/=]+)`).exec(
     vm.console(),
   )?.[1];
-  expect(hostKey).toBeDefined();
+  expect(hostKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}=?$/);
   const knownHosts = join(dir, "known_hosts");
   await writeFile(knownHosts, `${nodeIp} ${hostKey}\n`);
   const [cmd = "ip", ...prefix] = lab.inNamespace(distNs);

@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { binPath } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
-import { until } from "../lab/until.ts";
+import { until } from "../helpers/until.ts";
 
 let server: TestServer;
 let dir: string;

@@ -1,4 +1,5 @@
 import type { TestServer } from "./test-server.ts";
+import { until } from "./until.ts";
 
 export type BuildView = {
   id: string;
@@ -17,19 +18,23 @@ export async function waitForBuild(
   id: string,
   timeoutMs = 60_000,
 ): Promise<BuildView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await server.gql<{ build: BuildView }>(
-      `query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`,
-      { id },
-    );
-    const build = r.data?.build;
-    if (!build) throw new Error(JSON.stringify(r.errors));
-    if (build.status === "DONE" || build.status === "FAILED") return build;
-    if (Date.now() > deadline)
-      throw new Error(`build ${id} still ${build.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let last = "";
+  return until(
+    `build ${id} to finish`,
+    async () => {
+      const r = await server.gql<{ build: BuildView }>(
+        `query($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`,
+        { id },
+      );
+      const build = r.data?.build;
+      if (!build) throw new Error(JSON.stringify(r.errors));
+      last = build.status;
+      return build.status === "DONE" || build.status === "FAILED" ? build : undefined;
+    },
+    timeoutMs,
+    () => `still ${last}`,
+    50,
+  );
 }
 
 export async function createIpxe(

@@ -6,7 +6,10 @@ import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import { type GqlResult, gql } from "./gql.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export type { GqlResult };
 
 export type TestServer = RunningServer & {
   token: string;
@@ -19,12 +22,6 @@ export type TestServer = RunningServer & {
     variables?: Record<string, unknown>,
     token?: string | null,
   ): Promise<GqlResult<T>>;
-};
-
-export type GqlResult<T> = {
-  status: number;
-  data?: T;
-  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
 };
 
 /** The real `serve` code path on port 0 against a fresh database of the machine's PostgreSQL. */
@@ -55,17 +52,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     database,
     dataDir,
     logs,
-    async gql<T>(query: string, variables?: Record<string, unknown>, auth: string | null = token) {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (auth !== null) headers.authorization = `Bearer ${auth}`;
-      const res = await fetch(`${server.url}/graphql`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as Omit<GqlResult<T>, "status">;
-      return { status: res.status, ...body };
-    },
+    gql: <T>(query: string, variables?: Record<string, unknown>, auth: string | null = token) =>
+      gql<T>(server.url, query, variables, auth),
     async stop() {
       await server.stop();
       await database.drop();

@@ -1,4 +1,5 @@
 import { type Client, createClient } from "graphql-ws";
+import { until } from "./until.ts";
 
 /** A real graphql-ws client (Node's own WebSocket) against a test server. */
 export function wsClient(httpUrl: string, token: string | null): Client {
@@ -37,5 +38,25 @@ export function collect<T>(
       },
     );
   });
-  return { done };
+  /** `items` grows as results arrive: the first one proves the subscription is live. */
+  return { done, items };
+}
+
+/**
+ * Resolves once the server counts `more` new subscribers on `topic`: the subscription is
+ * live and will see the next event (instead of sleeping and hoping it is).
+ */
+export function subscribed(
+  bus: { listenerCount(topic: string): number },
+  topic: string,
+  before: number,
+  more = 1,
+): Promise<number> {
+  return until(
+    `${more} more subscriber(s) of ${topic}`,
+    () => bus.listenerCount(topic) >= before + more && bus.listenerCount(topic),
+    10_000,
+    () => `${bus.listenerCount(topic)} subscriber(s), ${before} before`,
+    10,
+  );
 }

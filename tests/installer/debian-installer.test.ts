@@ -8,9 +8,9 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIpxe, waitForBuild } from "../helpers/builds.ts";
 import { startTestServer, type TestServer } from "../helpers/test-server.ts";
+import { until } from "../helpers/until.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { plainConsole } from "../lab/qemu.ts";
-import { until } from "../lab/until.ts";
 
 /**
  * Debian 12's real network installer, not our test OS: a VM (QEMU, TCG, user networking:

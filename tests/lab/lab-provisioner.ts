@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { until } from "../helpers/until.ts";
 import type { Lab } from "./netns.ts";
-import { until } from "./until.ts";
 
 /**
  * The real `provisioner` processes on the lab LAN, each inside its lab host's network

@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../helpers/until.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import { type DhcpRouter, startLabDhcpRouter } from "../lab/lab-dhcp-router.ts";
 import { NODE } from "../lab/lab-provisioner.ts";
@@ -20,7 +21,6 @@ import { createLab, type Lab } from "../lab/netns.ts";
 import { CONSOLE_UNITS_RAN, ensureNodeOs } from "../lab/node-os.ts";
 import type { Firmware } from "../lab/qemu.ts";
 import { randomMac, startTapVm, type TapVm } from "../lab/tap-vm.ts";
-import { until } from "../lab/until.ts";
 import { tutorialBlocks } from "./markdown-blocks.ts";
 
 /**
