@@ -19,6 +19,8 @@ ln -s "$root/vendor" "$work/tree/vendor"
 mkdir -p "$work/tree/console"
 cp -a "$root/console/dist" "$work/tree/console/"
 cp "$root/bench/fanout.ts" "$root/bench/replica-cluster.ts" "$work/tree/bench/"
+# The bench's own helpers, as they are here (the baseline may predate them).
+cp "$root/tests/helpers/gql.ts" "$root/tests/helpers/serve-process.ts" "$root/tests/helpers/free-port.ts" "$work/tree/tests/helpers/"
 node="$root/node_modules/.bin/node"
 echo "# baseline $(git -C "$root" rev-parse --short "$baseline")"
 (cd "$work/tree" && "$node" bench/fanout.ts "$@")

@@ -4,7 +4,8 @@
  * graphql-ws connections spread round-robin over them, each subscribed to
  * localnodeRegistered for one site and to builds. Events are sent one at a
  * time, round-robin over the replicas: registrations (POST /api/localnodes)
- * and iPXE builds (createIpxe; its first event, QUEUED). Time: request sent →
+ * and iPXE builds (createIpxe; its first event, QUEUED; the next build starts once
+ * this one's DONE reached everyone). Time: request sent →
  * each subscriber has the event; "all delivered" is the last subscriber.
  * "FromEvent" times start at the event itself instead: the row's timestamp
  * (lastSeenAt, updatedAt; set by PostgreSQL's now() at the start of the
@@ -25,6 +26,8 @@ const subscribers = arg("subscribers", 1000);
 const registrations = arg("registrations", 50);
 const builds = arg("builds", 20);
 const SITE = "fanout.example";
+
+type BuildState = { id: string; status: string; updatedAt: string };
 
 type Pending = {
   matches: (key: string) => boolean;
@@ -67,6 +70,18 @@ async function main() {
       p.lastByReplica[r] = Math.max(p.lastByReplica[r] ?? 0, ms);
       if (p.seen.size === subscribers) p.done();
     };
+    // Every state of every build (QUEUED, WORKING, DONE): how many subscribers have it and
+    // the latest arrival, timed from the row's updatedAt.
+    const states = new Map<string, { count: number; lagMs: number; status: string }>();
+    const finished = new Map<string, () => void>();
+    const track = (b: BuildState) => {
+      const key = `${b.id}/${b.status}/${b.updatedAt}`;
+      const state = states.get(key) ?? { count: 0, lagMs: 0, status: b.status };
+      state.count++;
+      state.lagMs = Math.max(state.lagMs, Date.now() - Date.parse(b.updatedAt));
+      states.set(key, state);
+      if (b.status === "DONE" && state.count === subscribers) finished.get(b.id)?.();
+    };
     let ready = 0;
     await Promise.all(
       Array.from({ length: subscribers }, (_, i) => {
@@ -100,10 +115,14 @@ async function main() {
               complete: () => undefined,
             },
           );
-          client.subscribe<{ builds: { id: string; updatedAt: string } }>(
-            { query: "subscription { builds { id updatedAt } }" },
+          client.subscribe<{ builds: BuildState }>(
+            { query: "subscription { builds { id status updatedAt } }" },
             {
-              next: (m) => arrive(i, `build:${m.data?.builds.id}`, m.data?.builds.updatedAt),
+              next: (m) => {
+                if (!m.data) return;
+                arrive(i, `build:${m.data.builds.id}`, m.data.builds.updatedAt);
+                track(m.data.builds);
+              },
               error: reject,
               complete: () => undefined,
             },
@@ -184,6 +203,7 @@ async function main() {
       otherReplicas: [] as number[],
       fromEvent: [] as number[],
     };
+    const byState: Record<string, number[]> = {};
     const build = {
       all: [] as number[],
       last: [] as number[],
@@ -211,6 +231,22 @@ async function main() {
         id = await send();
       });
       oldBuilds.add(`build:${id}`);
+      // One build at a time: its WORKING and DONE reach everyone before the next starts.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        finished.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        for (const [key, state] of states)
+          if (key.startsWith(`${id}/DONE/`) && state.count === subscribers) resolve();
+      });
+      for (const [key, state] of states) {
+        if (!key.startsWith(`${id}/`) || state.count !== subscribers) continue;
+        const lags = byState[state.status] ?? [];
+        lags.push(state.lagMs);
+        byState[state.status] = lags;
+      }
       build.missed += subscribers - d.length;
       build.all.push(...d);
       if (d.length === subscribers) build.last.push(Math.max(...d));
@@ -235,6 +271,9 @@ async function main() {
             events: build.last.length,
             allDeliveredMs: summary(build.last),
             allDeliveredFromEventMs: summary(build.fromEvent),
+            eachStateAllDeliveredFromEventMs: Object.fromEntries(
+              Object.entries(byState).map(([status, lags]) => [status, summary(lags)]),
+            ),
             eventsDeliveredToAllIn10s: build.last.length,
             missedDeliveries: build.missed,
             eachDeliveryMs: summary(build.all),

@@ -35,7 +35,7 @@ export const summary = (xs: number[]) => ({
   n: xs.length,
   p50: round1(quantile(xs, 0.5)),
   p99: round1(quantile(xs, 0.99)),
-  max: round1(Math.max(...xs)),
+  max: round1(xs.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY)),
 });
 
 /** Replica i gets `env(i)`; the first one migrates, the others start beside each other. */
