@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -221,7 +221,7 @@ describe("provisioner distributor, node and delete commands", () => {
       "the first line before the script ends",
       () => live.lines.includes("first"),
       30_000,
-      live.stderr,
+      () => `${live.stderr()}\nAGENT:\n${agent?.lines.join("\n")}\n${agent?.stderr()}`,
     );
     expect(live.lines).toEqual(["first"]);
     await writeFile(gate, "");
@@ -229,6 +229,12 @@ describe("provisioner distributor, node and delete commands", () => {
     expect(live.stderr()).toBe("");
     expect(live.lines).toEqual(["first", "second-42"]);
     expect(ended.exitCode).toBe(7);
+    // `distributor run --data-dir` is honoured: the agent journals its runs there
+    // (it once fell back to ./distributor-data and answered later runs from there).
+    const journal = JSON.parse(await readFile(path.join(dir, "agent", "runs.json"), "utf8"));
+    expect(Object.values(journal)).toEqual([
+      expect.objectContaining({ state: "finished", exitCode: 7 }),
+    ]);
 
     const run = await cli(
       ["node", "run", nodeId, "--script", "-", "--key", keyFile],

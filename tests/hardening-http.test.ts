@@ -14,7 +14,7 @@ beforeAll(async () => {
     REQUEST_TIMEOUT_SECONDS: "3",
   });
   port = Number(new URL(server.url).port);
-  for (const site of ["same.example", "capped.example", "limited.example"]) {
+  for (const site of ["same.example", "capped.example", "race.example", "limited.example"]) {
     await server.gql(
       `mutation { upsertSite(input: { artifactId: "${site}", openEnrollment: true }) { artifactId } }`,
     );
@@ -98,6 +98,26 @@ describe("open enrollment is bounded (point 2)", () => {
     );
     expect((await register("10.5.0.3", "capped.example")).status).toBe(200);
     expect(await nodeCount("capped.example")).toBe(5);
+  });
+
+  it("lets exactly MAX_NODES_PER_SITE of many concurrent new nodes in; a deleted node frees its place", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => register(`10.7.0.${i + 1}`, "race.example")),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(200), ...Array(7).fill(409)]);
+    expect(await nodeCount("race.example")).toBe(5);
+    const accepted = (await answers.find((r) => r.status === 200)?.json()) as Node;
+    const deleted = await server.gql(
+      `mutation($id: ID!) { deleteLocalnode(input: { id: $id }) { id } }`,
+      {
+        id: accepted.id,
+      },
+    );
+    expect(deleted.errors).toBeUndefined();
+    expect((await register("10.7.1.1", "race.example")).status).toBe(200);
+    expect((await register("10.7.1.2", "race.example")).status).toBe(409);
+    expect(await nodeCount("race.example")).toBe(5);
   });
 
   it("answers 429 with Retry-After once one source passes REGISTRATIONS_PER_MINUTE", async () => {

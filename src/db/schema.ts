@@ -78,6 +78,15 @@ export const localnodes = pgTable(
   ],
 );
 
+/**
+ * Nodes per site, kept by a trigger on localnodes (migration 0004): the per-site cap is
+ * checked against this one row instead of counting a site's nodes on every registration.
+ */
+export const siteNodeCounts = pgTable("site_node_counts", {
+  artifactId: text("artifact_id").primaryKey(),
+  nodes: integer("nodes").notNull(),
+});
+
 // Only a hash is kept: a database dump must not hand out operator access.
 export const operatorTokens = pgTable("operator_tokens", {
   id: serial("id").primaryKey(),

@@ -43,9 +43,18 @@ export function runOverSsh(run: SshRun): Promise<SshResult> {
         if (error) return finish({ exitCode: null, error: `exec failed: ${error.message}` });
         stream.on("data", (data: Buffer) => run.onOutput(data.toString("utf8")));
         stream.stderr.on("data", (data: Buffer) => run.onOutput(data.toString("utf8")));
-        stream.on("exit", (code: number | null) => finish({ exitCode: code }));
+        // The exit status can arrive before the last output (SSH sends them as separate
+        // messages): keep it, and finish only when the channel closes.
+        let exitCode: number | null | undefined;
+        stream.on("exit", (code: number | null) => {
+          exitCode = code;
+        });
         stream.on("close", () =>
-          finish({ exitCode: null, error: "the session closed without an exit status" }),
+          finish(
+            exitCode === undefined
+              ? { exitCode: null, error: "the session closed without an exit status" }
+              : { exitCode },
+          ),
         );
         stream.end(run.script);
       });

@@ -1,5 +1,5 @@
-import { and, count, eq, sql } from "drizzle-orm";
-import { type LocalnodeRow, localnodes } from "../db/schema.ts";
+import { and, eq, sql } from "drizzle-orm";
+import { type LocalnodeRow, localnodes, siteNodeCounts } from "../db/schema.ts";
 import { conflict, notFound } from "../domain/errors.ts";
 import { parseIp } from "../domain/network.ts";
 import { parseArtifactId, parseBooleanFlag, parseId } from "../domain/validation.ts";
@@ -44,18 +44,21 @@ export async function registerLocalnode(
   const row =
     refreshed ??
     (await deps.db.transaction(async (tx) => {
-      // One new node per site at a time, so concurrent registrations cannot pass the cap together.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${registration.artifactId}))`);
-      const [held] = await tx
-        .select({ n: count() })
-        .from(localnodes)
-        .where(eq(localnodes.artifactId, registration.artifactId));
       const [inserted] = await tx
         .insert(localnodes)
         .values(registration)
         .onConflictDoNothing()
         .returning();
-      if (inserted && (held?.n ?? 0) >= deps.config.maxNodesPerSite) {
+      // The insert's trigger counted the node in the site's row of site_node_counts and
+      // holds that row until commit: concurrent registrations of one site queue there
+      // for a moment, and each sees the count including every node before it.
+      const [held] = inserted
+        ? await tx
+            .select({ n: siteNodeCounts.nodes })
+            .from(siteNodeCounts)
+            .where(eq(siteNodeCounts.artifactId, registration.artifactId))
+        : [];
+      if (inserted && (held?.n ?? 0) > deps.config.maxNodesPerSite) {
         throw conflict(
           `site ${registration.artifactId} already has ${deps.config.maxNodesPerSite} nodes (MAX_NODES_PER_SITE); delete nodes with deleteLocalnode or raise the limit`,
         );

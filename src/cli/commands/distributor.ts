@@ -11,10 +11,13 @@ const agentOptions = (cmd: Command) =>
       "cache and TFTP root (env PROVISIONER_DISTRIBUTOR_DIR, default ./distributor-data)",
     );
 
-const runAgent = async (o: AgentOptions, c: Command) => {
-  const g = c.optsWithGlobals<GlobalOptions>();
+const runAgent = async (_o: AgentOptions, c: Command) => {
+  // Commander hands `distributor run --data-dir X` to the parent `distributor`, which
+  // declares the same options: read them merged, wherever on the line they were given.
+  const g = c.optsWithGlobals<GlobalOptions & AgentOptions>();
   await (await import("../distributor.ts")).distributorCommand({
-    ...o,
+    interface: g.interface,
+    dataDir: g.dataDir,
     server: g.server,
     token: g.token,
   });
