@@ -75,6 +75,41 @@ describe("script runs", () => {
     });
   });
 
+  it("a retried output report (same offset) is kept once; the rest of an overlapping chunk is added", async () => {
+    const queued = await server.gql<{ runScript: { id: string } }>(
+      `mutation($id: ID!, $k: String!) { runScript(input: { localnodeId: $id, script: "true", privateKey: $k }) { id } }`,
+      { id: nodeId, k: keys.private },
+    );
+    const id = queued.data?.runScript.id;
+    const report = async (chunk: string, offset?: number) => {
+      const r = await server.gql<{ reportScriptOutput: boolean }>(
+        `mutation($id: ID!, $c: String!, $o: Int) { reportScriptOutput(input: { scriptRunId: $id, chunk: $c, offset: $o }) }`,
+        { id, c: chunk, o: offset },
+        distributorToken,
+      );
+      expect(r.errors).toBeUndefined();
+    };
+    // Characters, not bytes or UTF-16 units: "🚀" is one, as PostgreSQL counts it.
+    await report("a🚀\n", 0);
+    await report("a🚀\n", 0); // the same report again, its first answer lost
+    await report("b\nc\n", 3);
+    await report("c\nd\n", 5); // overlaps what is stored by two characters
+    await report("e\n"); // an agent that sends no offset: appended as it comes
+    const refused = await server.gql(
+      `mutation($id: ID!) { reportScriptOutput(input: { scriptRunId: $id, chunk: "x", offset: -1 }) }`,
+      { id },
+      distributorToken,
+    );
+    expect(refused.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ["offset must be a whole number of characters, 0 or more", "BAD_USER_INPUT"],
+    ]);
+    const run = await server.gql<{ scriptRun: { output: string; status: string } }>(
+      `query($id: ID!) { scriptRun(id: $id) { status output } }`,
+      { id },
+    );
+    expect(run.data?.scriptRun).toEqual({ status: "RUNNING", output: "a🚀\nb\nc\nd\ne\n" });
+  });
+
   it("runs of a deleted node go with it; boot events need their distributor", async () => {
     const node = await server.gql<{ registerLocalnode: { id: string } }>(
       `mutation { registerLocalnode(input: { ip: "10.44.0.2", artifactId: "integrity.example", pingable: false }) { id } }`,

@@ -205,16 +205,21 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     await journal.started(runId);
     let buffered = "";
     let sending = Promise.resolve();
+    // Characters (code points, as PostgreSQL counts them) reported so far: each report
+    // says where its chunk starts, so one the server already has is not appended twice.
+    let reported = 0;
     const send = () => {
       const chunk = buffered;
       buffered = "";
+      if (!chunk) return;
+      const offset = reported;
+      reported += [...chunk].length;
       // Chained, so output arrives in order even when a report has to wait for the server.
-      if (chunk)
-        sending = sending.then(() =>
-          deliver(`output of run ${runId}`, (current) =>
-            current.request(ReportScriptOutputDocument, { scriptRunId: runId, chunk }),
-          ),
-        );
+      sending = sending.then(() =>
+        deliver(`output of run ${runId}`, (current) =>
+          current.request(ReportScriptOutputDocument, { scriptRunId: runId, chunk, offset }),
+        ),
+      );
     };
     const ticker = setInterval(send, 200);
     let outcome: RunOutcome;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import { Client } from "ssh2";
 
 export type SshRun = {
@@ -41,8 +42,11 @@ export function runOverSsh(run: SshRun): Promise<SshResult> {
     client.on("ready", () => {
       client.exec("sh -s", (error, stream) => {
         if (error) return finish({ exitCode: null, error: `exec failed: ${error.message}` });
-        stream.on("data", (data: Buffer) => run.onOutput(data.toString("utf8")));
-        stream.stderr.on("data", (data: Buffer) => run.onOutput(data.toString("utf8")));
+        // One decoder per stream: a character split across two packets stays one character.
+        const out = new StringDecoder("utf8");
+        const err = new StringDecoder("utf8");
+        stream.on("data", (data: Buffer) => run.onOutput(out.write(data)));
+        stream.stderr.on("data", (data: Buffer) => run.onOutput(err.write(data)));
         // The exit status can arrive before the last output (SSH sends them as separate
         // messages): keep it, and finish only when the channel closes.
         let exitCode: number | null | undefined;

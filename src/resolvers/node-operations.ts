@@ -234,16 +234,26 @@ async function ownRun(
 export async function appendScriptOutput(
   deps: Deps,
   distributor: DistributorRow,
-  input: { scriptRunId: unknown; chunk: unknown },
+  input: { scriptRunId: unknown; chunk: unknown; offset?: unknown },
 ): Promise<boolean> {
   const run = await ownRun(deps, distributor, input.scriptRunId);
   if (typeof input.chunk !== "string") throw badInput("chunk must be a string");
+  const offset = input.offset ?? null;
+  if (offset !== null && !(Number.isInteger(offset) && (offset as number) >= 0))
+    throw badInput("offset must be a whole number of characters, 0 or more");
+  // A report retried after a lost answer carries the same offset: only the part
+  // of the chunk beyond what is stored is appended (PostgreSQL counts characters,
+  // as the agent does). Without an offset (older agents) the chunk is appended.
+  const chunk =
+    offset === null
+      ? sql`${input.chunk}`
+      : sql`substr(${input.chunk}, length(${scriptRuns.output}) - ${offset} + 1)`;
   // A finished run is final: late output (a redelivery, a slow report) changes nothing.
   const rows = await deps.db
     .update(scriptRuns)
     .set({
       status: "RUNNING",
-      output: sql`left(${scriptRuns.output} || ${input.chunk}, ${MAX_OUTPUT_CHARS})`,
+      output: sql`left(${scriptRuns.output} || ${chunk}, ${MAX_OUTPUT_CHARS})`,
       updatedAt: new Date(),
     })
     .where(and(eq(scriptRuns.id, run.id), inArray(scriptRuns.status, OPEN)))

@@ -46,7 +46,15 @@ const ResetHostKeyInput = builder.inputType("ResetHostKeyInput", {
   fields: (t) => ({ id: t.id() }),
 });
 const ReportScriptOutputInput = builder.inputType("ReportScriptOutputInput", {
-  fields: (t) => ({ scriptRunId: t.id(), chunk: t.string() }),
+  fields: (t) => ({
+    scriptRunId: t.id(),
+    chunk: t.string(),
+    offset: t.int({
+      required: false,
+      description:
+        "Characters of output reported before this chunk: a chunk sent twice (a retried report) is kept once.",
+    }),
+  }),
 });
 const FinishScriptRunInput = builder.inputType("FinishScriptRunInput", {
   fields: (t) => ({

@@ -17,9 +17,12 @@ beforeAll(async () => {
       conn.on("session", (accept) => {
         accept().on("exec", (acceptExec) => {
           const channel = acceptExec();
+          const rocket = Buffer.from("🚀");
           channel.write("early\n");
+          channel.write(rocket.subarray(0, 2)); // a character split across two messages
           channel.exit(3);
           setTimeout(() => {
+            channel.write(rocket.subarray(2));
             channel.write("late\n");
             channel.end();
           }, 50);
@@ -34,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe("runOverSsh", () => {
-  it("keeps output that arrives after the exit status, and that exit status", async () => {
+  it("keeps output that arrives after the exit status, whole characters, and the exit status", async () => {
     let output = "";
     const result = await runOverSsh({
       host: "127.0.0.1",
@@ -47,7 +50,7 @@ describe("runOverSsh", () => {
         output += chunk;
       },
     });
-    expect(output).toBe("early\nlate\n");
+    expect(output).toBe("early\n🚀late\n");
     expect(result.exitCode).toBe(3);
     expect(result.error).toBeUndefined();
   });
