@@ -33,6 +33,9 @@ afterEach(async () => {
   for (const worker of workers) worker.kill("SIGKILL");
   await Promise.allSettled(workers);
   workers.clear();
+  // A worker killed with SIGKILL leaves its tool running (here: the slow stand-in's
+  // sleep); nothing of this test may outlive it.
+  await execa("pkill", ["-KILL", "-f", stubs], { reject: false });
 });
 afterAll(async () => {
   await server?.stop();
