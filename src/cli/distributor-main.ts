@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerDistributorCommand } from "./commands/distributor.ts";
+import { runProgram } from "./run-program.ts";
 
 /**
  * Entry of the distributor image's bundle (distributor/Dockerfile): the same
@@ -13,15 +14,4 @@ const program = new Command("provisioner")
   .showHelpAfterError();
 registerDistributorCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const message =
-    error instanceof Error && error.name === "ConfigError"
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`provisioner: ${message}\n`);
-  process.exitCode = 1;
-}
+await runProgram(program);

@@ -7,6 +7,7 @@ import { registerNodeCommands } from "./commands/nodes.ts";
 import { registerScriptCommands } from "./commands/scripts.ts";
 import { registerSiteCommands } from "./commands/sites.ts";
 import { registerSshKeyCommands } from "./commands/sshkeys.ts";
+import { runProgram } from "./run-program.ts";
 
 const program = new Command("provisioner")
   .description("Nodes as a service: network-boot provisioner")
@@ -38,15 +39,4 @@ registerNodeCommands(program, client);
 registerBuildCommands(program, client);
 registerDistributorCommands(distributor, client);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const message =
-    error instanceof CliError || (error instanceof Error && error.name === "ConfigError")
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`provisioner: ${message}\n`);
-  process.exitCode = 1;
-}
+await runProgram(program, (error) => error instanceof CliError);

@@ -149,28 +149,34 @@ function notTakenReason(distributor: DistributorRow | undefined, deadlineSeconds
   return `${name} did not take the run within ${deadlineSeconds} s: it has been offline for ${Math.round(silentMs / 1000)} s (last seen ${lastSeen.toISOString()})`;
 }
 
+/**
+ * Ends an open run FAILED with a reason written from its distributor's row
+ * (undefined once deleted); a run already finished stays as it is.
+ */
+async function failOpenRun(
+  deps: Deps,
+  item: { scriptRunId: number | null; distributorId: number },
+  reason: (distributor: DistributorRow | undefined) => string,
+): Promise<void> {
+  if (item.scriptRunId === null) return;
+  const [distributor] = await deps.db
+    .select()
+    .from(distributors)
+    .where(eq(distributors.id, item.distributorId));
+  const [row] = await deps.db
+    .update(scriptRuns)
+    .set({ status: "FAILED", error: reason(distributor), updatedAt: new Date() })
+    .where(and(eq(scriptRuns.id, item.scriptRunId), inArray(scriptRuns.status, OPEN)))
+    .returning({ id: scriptRuns.id });
+  if (row) await changed(deps, row.id);
+}
+
 /** Fails runs whose distributor did not take them in time; drops stale pings. */
 export async function expireDistributorWork(deps: Deps): Promise<number> {
-  const expired = await removeExpiredWork(deps.db);
-  const runs = expired.filter((w) => w.scriptRunId !== null);
+  const runs = (await removeExpiredWork(deps.db)).filter((w) => w.scriptRunId !== null);
   for (const item of runs) {
-    const [distributor] = await deps.db
-      .select()
-      .from(distributors)
-      .where(eq(distributors.id, item.distributorId));
-    const [row] = await deps.db
-      .update(scriptRuns)
-      .set({
-        status: "FAILED",
-        error: notTakenReason(
-          distributor,
-          Math.round((item.deadlineAt.getTime() - item.createdAt.getTime()) / 1000),
-        ),
-        updatedAt: new Date(),
-      })
-      .where(and(eq(scriptRuns.id, item.scriptRunId as number), inArray(scriptRuns.status, OPEN)))
-      .returning({ id: scriptRuns.id });
-    if (row) await changed(deps, row.id);
+    const seconds = Math.round((item.deadlineAt.getTime() - item.createdAt.getTime()) / 1000);
+    await failOpenRun(deps, item, (distributor) => notTakenReason(distributor, seconds));
   }
   return runs.length + (await failAbandonedRuns(deps));
 }
@@ -185,25 +191,13 @@ async function failAbandonedRuns(deps: Deps): Promise<number> {
   const seconds = deps.config.abandonedRunSeconds;
   const abandoned = await removeAbandonedRuns(deps.db, seconds);
   for (const item of abandoned) {
-    if (item.scriptRunId === null) continue;
-    const [distributor] = await deps.db
-      .select()
-      .from(distributors)
-      .where(eq(distributors.id, item.distributorId));
-    const name = distributor ? `distributor ${distributor.name}` : "its distributor";
-    const lastSeen = distributor?.lastSeenAt
-      ? ` (last seen ${distributor.lastSeenAt.toISOString()})`
-      : "";
-    const [row] = await deps.db
-      .update(scriptRuns)
-      .set({
-        status: "FAILED",
-        error: `${name} went offline while the script was running and did not come back within ${seconds} s${lastSeen}; whether the script finished is unknown`,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(scriptRuns.id, item.scriptRunId), inArray(scriptRuns.status, OPEN)))
-      .returning({ id: scriptRuns.id });
-    if (row) await changed(deps, row.id);
+    await failOpenRun(deps, item, (distributor) => {
+      const name = distributor ? `distributor ${distributor.name}` : "its distributor";
+      const lastSeen = distributor?.lastSeenAt
+        ? ` (last seen ${distributor.lastSeenAt.toISOString()})`
+        : "";
+      return `${name} went offline while the script was running and did not come back within ${seconds} s${lastSeen}; whether the script finished is unknown`;
+    });
   }
   return abandoned.length;
 }

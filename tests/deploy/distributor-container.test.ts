@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureImage } from "../helpers/images.ts";
 import { until } from "../helpers/until.ts";
-import { must, setUpBootChain } from "../lab/boot-chain.ts";
+import { must, runScriptToEnd, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
 import type { LabServer } from "../lab/lab-provisioner.ts";
@@ -37,14 +37,6 @@ const SCRIPT = "echo hello-$((6*7)); exit 3";
 const CAPABILITIES = ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW", "SETGID", "SETUID"];
 const MAX_LINES = 20_000;
 const skipVm = process.env.PROVISIONER_SKIP_VM_TESTS === "1";
-
-type ScriptRunView = {
-  id: string;
-  status: string;
-  exitCode: number | null;
-  output: string;
-  error: string | null;
-};
 
 let dir: string;
 let lab: Lab;
@@ -269,26 +261,10 @@ describe.skipIf(skipVm)("distributor image in the lab's LAN namespace", () => {
       1000,
     );
 
-    const run = await must<{ runScript: ScriptRunView }>(
+    const done = await runScriptToEnd(
       server.gql,
-      "mutation($input: RunScriptInput!) { runScript(input: $input) { id status exitCode output error } }",
-      { input: { localnodeId: node.id, script: SCRIPT, privateKey, user: "root" } },
-    );
-    const done = await until(
-      "the script run to finish",
-      async () => {
-        const d = await must<{ scriptRun: ScriptRunView }>(
-          server.gql,
-          "query($id: ID!) { scriptRun(id: $id) { id status exitCode output error } }",
-          { id: run.runScript.id },
-        );
-        return d.scriptRun.status === "DONE" || d.scriptRun.status === "FAILED"
-          ? d.scriptRun
-          : undefined;
-      },
-      90_000,
+      { localnodeId: node.id, script: SCRIPT, privateKey, user: "root" },
       context,
-      500,
     );
     expect(done, context()).toMatchObject({ status: "DONE", exitCode: 3, error: null });
     expect(done.output).toContain("hello-42");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { until } from "../helpers/until.ts";
-import { must, setUpBootChain } from "../lab/boot-chain.ts";
+import { must, runScriptToEnd, setUpBootChain } from "../lab/boot-chain.ts";
 import { ensureIpxeVendor } from "../lab/ipxe-vendor.ts";
 import type { DhcpRouter } from "../lab/lab-dhcp-router.ts";
 import { type LabAgent, type LabServer, startLabAgent } from "../lab/lab-provisioner.ts";
@@ -47,13 +47,6 @@ const SCRIPT = "echo hello-$((6*7)); exit 3";
 const RETRY_LINE = "e2e: provisioner unreachable, retrying";
 
 type Localnode = { id: string; ip: string; pingable: boolean; artifactId: string };
-type ScriptRunView = {
-  id: string;
-  status: string;
-  exitCode: number | null;
-  output: string;
-  error: string | null;
-};
 type BootEventView = { kind: string; mac: string | null; ip: string | null; detail: string };
 type DistributorView = { id: string; online: boolean; lastSeenAt: string | null };
 
@@ -154,26 +147,10 @@ async function registeredAndScripted(mac: string): Promise<Localnode> {
     context,
   );
 
-  const started = await must<{ runScript: ScriptRunView }>(
+  const run = await runScriptToEnd(
     server.gql,
-    "mutation($input: RunScriptInput!) { runScript(input: $input) { id status exitCode output error } }",
-    { input: { localnodeId: node.id, script: SCRIPT, privateKey, user: "root" } },
-  );
-  const run = await until(
-    "the script run to finish",
-    async () => {
-      const d = await must<{ scriptRun: ScriptRunView }>(
-        server.gql,
-        "query($id: ID!) { scriptRun(id: $id) { id status exitCode output error } }",
-        { id: started.runScript.id },
-      );
-      return d.scriptRun.status === "DONE" || d.scriptRun.status === "FAILED"
-        ? d.scriptRun
-        : undefined;
-    },
-    90_000,
+    { localnodeId: node.id, script: SCRIPT, privateKey, user: "root" },
     context,
-    500,
   );
   lap("script run done");
   expect(run, context()).toMatchObject({ status: "DONE", exitCode: 3, error: null });

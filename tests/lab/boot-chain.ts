@@ -1,4 +1,5 @@
 import { type BuildView, createIpxe, waitForBuild } from "../helpers/builds.ts";
+import { until } from "../helpers/until.ts";
 import type { Gql } from "./lab-provisioner.ts";
 import { nodeOsCmdline } from "./node-os.ts";
 
@@ -11,6 +12,43 @@ export async function must<T>(
   const r = await gql<T>(query, variables);
   if (!r.data || r.errors?.length) throw new Error(`${query}\n→ ${JSON.stringify(r.errors)}`);
   return r.data;
+}
+
+export type ScriptRunView = {
+  id: string;
+  status: string;
+  exitCode: number | null;
+  output: string;
+  error: string | null;
+};
+
+/** Runs a script on a node through the server and waits until it is DONE or FAILED. */
+export async function runScriptToEnd(
+  gql: Gql,
+  input: { localnodeId: string; script: string; privateKey: string; user: string },
+  context: () => string,
+): Promise<ScriptRunView> {
+  const started = await must<{ runScript: ScriptRunView }>(
+    gql,
+    "mutation($input: RunScriptInput!) { runScript(input: $input) { id status exitCode output error } }",
+    { input },
+  );
+  return until(
+    "the script run to finish",
+    async () => {
+      const d = await must<{ scriptRun: ScriptRunView }>(
+        gql,
+        "query($id: ID!) { scriptRun(id: $id) { id status exitCode output error } }",
+        { id: started.runScript.id },
+      );
+      return d.scriptRun.status === "DONE" || d.scriptRun.status === "FAILED"
+        ? d.scriptRun
+        : undefined;
+    },
+    90_000,
+    context,
+    500,
+  );
 }
 
 export type BootChainOptions = {
