@@ -107,13 +107,20 @@ describe("subscribers of the same stream", () => {
 
   it("all end with the upstream's failure", async () => {
     const sharing = createSubscriptionSharing();
+    // The upstream waits until both have joined, so neither misses its event.
+    let bothJoined = () => {};
+    const joined = new Promise<void>((resolve) => {
+      bothJoined = resolve;
+    });
     const failing = async () =>
       (async function* () {
+        await joined;
         yield { data: { n: 1 } };
         throw new Error("bus gone");
       })() as AsyncIterable<ExecutionResult>;
     const a = (await sharing.subscribe("k", failing)) as AsyncIterableIterator<ExecutionResult>;
     const b = (await sharing.subscribe("k", failing)) as AsyncIterableIterator<ExecutionResult>;
+    bothJoined();
     expect(await next(a)).toEqual({ n: 1 });
     await expect(a.next()).rejects.toThrow("bus gone");
     expect(await next(b)).toEqual({ n: 1 });
